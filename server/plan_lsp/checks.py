@@ -1,0 +1,498 @@
+"""Checks: outline + schema -> findings. Each check is a small function over a matched document.
+
+A new check is one function and one line in :data:`CHECKS`. Findings are plain data in code-point
+positions, with what a quick fix needs in ``data``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from plan_lsp.outline import Heading, Outline
+from plan_lsp.schema import Schema, SectionSpec, numbered, title_key
+from plan_lsp.structure import Placed, Structure, match
+from plan_lsp.text import Pos, Span
+
+CODES = (
+    "missing-section",
+    "section-order",
+    "heading-level",
+    "duplicate-section",
+    "unresolved-field",
+    "template-token",
+    "invalid-value",
+    "empty-section",
+    "numbering",
+)
+SEVERITIES = ("error", "warning", "information", "hint")
+DEFAULT_SEVERITY: dict[str, str] = {
+    "missing-section": "error",
+    "section-order": "warning",
+    "heading-level": "warning",
+    "duplicate-section": "warning",
+    "unresolved-field": "warning",
+    "template-token": "error",
+    "invalid-value": "error",
+    "empty-section": "warning",
+    "numbering": "warning",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem in a document."""
+
+    code: str
+    severity: str
+    message: str
+    span: Span
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Context:
+    """What every check sees: the document, its schema and how they match."""
+
+    outline: Outline
+    schema: Schema
+    structure: Structure
+    optional: frozenset[str] = frozenset()
+    """Extra section titles (title keys) the settings allow to be absent."""
+
+    def is_optional(self, spec: SectionSpec) -> bool:
+        return spec.optional or bool(
+            {spec.key, spec.repeat or "", title_key(spec.display)} & self.optional
+        )
+
+    def line_span(self, line: int) -> Span:
+        text = self.outline.lines[line] if 0 <= line < len(self.outline.lines) else ""
+        return Span(Pos(line, 0), Pos(line, len(text)))
+
+    def heading_span(self, h: Heading) -> Span:
+        return self.line_span(h.line)
+
+
+def _f(ctx: Context, code: str, message: str, span: Span, **data: Any) -> Finding:
+    return Finding(code, DEFAULT_SEVERITY[code], message, span, data)
+
+
+def _quote(spec: SectionSpec) -> str:
+    return f"'{spec.display}'"
+
+
+# -- structure ---------------------------------------------------------------------------------
+
+
+def check_missing(ctx: Context) -> Iterator[Finding]:
+    """Required sections that are absent, named with where they belong."""
+    schema, st = ctx.schema, ctx.structure
+
+    def visit(spec: SectionSpec, parent: Placed | None, parent_has: bool) -> Iterator[Finding]:
+        if parent is not None and parent.spec is not None and len(st.instances(parent.spec)) > 1:
+            present = [c for c in parent.children if c.spec is spec]
+        else:
+            present = st.instances(spec)
+        if present:
+            for node in present:
+                for child in schema.children(spec):
+                    yield from visit(child, node, True)
+            return
+        if not parent_has or ctx.is_optional(spec):
+            return
+        yield _missing(ctx, spec, parent)
+
+    for spec in schema.roots():
+        yield from visit(spec, None, True)
+
+
+def _missing(ctx: Context, spec: SectionSpec, parent: Placed | None) -> Finding:
+    schema, st, outline = ctx.schema, ctx.structure, ctx.outline
+    container = parent if parent is not None else st.root
+    siblings = schema.children(schema.sections[spec.parent]) if spec.parent is not None else (
+        schema.roots()
+    )
+    pos = siblings.index(spec)
+    before = [s for s in siblings[:pos] if _present_in(st, s, container)]
+    after = [s for s in siblings[pos + 1 :] if _present_in(st, s, container)]
+    line: int
+    anchor: Heading | None = None
+    if before:
+        last = _present_in(st, before[-1], container)[-1]
+        line = last.end
+        # Skip unknown subsections that follow the previous sibling inside the same parent.
+        nxt = _next_sibling(container, last)
+        line = _node_start(ctx, nxt) if nxt is not None else last.end
+    elif after:
+        first = _present_in(st, after[0], container)[0]
+        line = first.heading.line
+    else:
+        line = container.end
+    line = min(line, len(outline.lines))
+    heading_at = {n.heading.line: n for n in st.nodes}
+    if line in heading_at:
+        anchor = heading_at[line].heading
+    elif before:
+        anchor = _present_in(st, before[-1], container)[-1].heading
+    elif parent is not None:
+        anchor = parent.heading
+    numbers: list[int] | None = None
+    if spec.repeat:
+        numbers = _expected_prefix(ctx, parent) + [1]
+    where = []
+    if before:
+        where.append(f"after {_quote(before[-1])}")
+    if after:
+        where.append(f"before {_quote(after[0])}")
+    if not where and parent is not None:
+        where.append(f"under '{parent.heading.title}'")
+    title = spec.display if not numbers else _instance_title(spec, numbers)
+    message = f"Missing section '{spec.hashes} {title}'" + (
+        f" ({', '.join(where)})" if where else ""
+    )
+    rename = _near_miss(ctx, spec, container)
+    if rename is not None:
+        message += f"; did you mean '{rename.heading.title}' (line {rename.heading.line + 1})?"
+    span = ctx.heading_span(anchor) if anchor is not None else ctx.line_span(
+        max(0, min(line, len(outline.lines) - 1))
+    )
+    return _f(
+        ctx,
+        "missing-section",
+        message,
+        span,
+        spec=spec.id,
+        line=line,
+        numbers=numbers,
+        rename=rename.heading.line if rename is not None else None,
+        section=spec.display,
+    )
+
+
+def _instance_title(spec: SectionSpec, numbers: list[int]) -> str:
+    n = numbered(spec.title)
+    rest = f": {n.rest}" if n is not None and n.rest else ""
+    return f"{spec.repeat_label} {'.'.join(map(str, numbers))}{rest}"
+
+
+def _present_in(st: Structure, spec: SectionSpec, container: Placed) -> list[Placed]:
+    if container.spec is not None and len(st.instances(container.spec)) > 1:
+        return [c for c in container.children if c.spec is spec]
+    return st.instances(spec)
+
+
+def _next_sibling(container: Placed, node: Placed) -> Placed | None:
+    kids = container.children
+    if node in kids:
+        i = kids.index(node)
+        for k in kids[i + 1 :]:
+            if k.spec is not None:
+                return k
+        return None
+    return None
+
+
+def _node_start(ctx: Context, node: Placed) -> int:
+    return node.heading.line
+
+
+def _near_miss(ctx: Context, spec: SectionSpec, container: Placed) -> Placed | None:
+    if spec.repeat or spec.pattern is not None:
+        return None
+    best: tuple[float, Placed] | None = None
+    for node in ctx.structure.nodes:
+        if node.spec is not None:
+            continue
+        ratio = difflib.SequenceMatcher(None, title_key(node.heading.title), spec.key).ratio()
+        if ratio >= 0.75 and (best is None or ratio > best[0]):
+            best = (ratio, node)
+    return best[1] if best else None
+
+
+def _expected_prefix(ctx: Context, node: Placed | None) -> list[int]:
+    """Expected numbers of a numbered section instance (its position among its siblings)."""
+    if node is None or node.spec is None or not node.spec.repeat or node.parent is None:
+        return []
+    same = [c for c in node.parent.children if c.spec is node.spec]
+    return _expected_prefix(ctx, node.parent) + [same.index(node) + 1]
+
+
+def check_order(ctx: Context) -> Iterator[Finding]:
+    """Sections out of template order, or under the wrong parent."""
+    schema = ctx.schema
+    for parent in [ctx.structure.root, *ctx.structure.nodes]:
+        seen: set[int] = set()
+        seq: list[tuple[int, Placed]] = []
+        for child in parent.children:
+            spec = child.spec
+            if spec is None:
+                continue
+            if spec.parent is not None and (parent.spec is None or spec.parent != parent.spec.id):
+                owner = schema.sections[spec.parent]
+                if parent.spec is None and parent is not ctx.structure.root:
+                    where = f"not under '{parent.heading.title}'"
+                else:
+                    where = f"not under '{parent.heading.title}'" if parent.spec else "here"
+                yield _f(
+                    ctx,
+                    "section-order",
+                    f"Section {_quote(spec)} belongs under {_quote(owner)}, {where}",
+                    ctx.heading_span(child.heading),
+                    spec=spec.id,
+                )
+                continue
+            if spec.id in seen and not spec.repeat:
+                continue  # a duplicate; reported by check_duplicates
+            seen.add(spec.id)
+            seq.append((spec.id, child))
+        keep = _longest_ordered([s for s, _ in seq])
+        for i, (sid, child) in enumerate(seq):
+            if i in keep:
+                continue
+            spec = schema.sections[sid]
+            kept = sorted({seq[j][0] for j in keep})
+            prev = [k for k in kept if k < sid]
+            nxt = [k for k in kept if k > sid]
+            if prev:
+                hint = f"it belongs after {_quote(schema.sections[prev[-1]])}"
+            elif nxt:
+                hint = f"it belongs before {_quote(schema.sections[nxt[0]])}"
+            else:
+                hint = "see the template's order"
+            yield _f(
+                ctx,
+                "section-order",
+                f"Section {_quote(spec)} is out of order: {hint}",
+                ctx.heading_span(child.heading),
+                spec=sid,
+            )
+
+
+def _longest_ordered(values: list[int]) -> set[int]:
+    """Indices of a longest non-decreasing subsequence (patience sorting, O(n log n))."""
+    import bisect
+
+    tails: list[int] = []
+    tails_idx: list[int] = []
+    prev: list[int] = [-1] * len(values)
+    for i, v in enumerate(values):
+        j = bisect.bisect_right(tails, v)
+        if j == len(tails):
+            tails.append(v)
+            tails_idx.append(i)
+        else:
+            tails[j] = v
+            tails_idx[j] = i
+        prev[i] = tails_idx[j - 1] if j else -1
+    out: set[int] = set()
+    k = tails_idx[-1] if tails_idx else -1
+    while k >= 0:
+        out.add(k)
+        k = prev[k]
+    return out
+
+
+def check_levels(ctx: Context) -> Iterator[Finding]:
+    """Matched headings written at another level than the template's."""
+    for node in ctx.structure.nodes:
+        spec = node.spec
+        if spec is not None and node.heading.level != spec.level:
+            yield _f(
+                ctx,
+                "heading-level",
+                f"Section {_quote(spec)} should be a level-{spec.level} heading "
+                f"({spec.hashes}), not level {node.heading.level}",
+                ctx.heading_span(node.heading),
+                level=spec.level,
+                setext=node.heading.setext,
+            )
+
+
+def check_duplicates(ctx: Context) -> Iterator[Finding]:
+    """A section the template has once, written twice in the same place."""
+    for parent in [ctx.structure.root, *ctx.structure.nodes]:
+        first: dict[int, Placed] = {}
+        for child in parent.children:
+            spec = child.spec
+            if spec is None or spec.repeat:
+                continue
+            if spec.id in first:
+                yield _f(
+                    ctx,
+                    "duplicate-section",
+                    f"Duplicate section {_quote(spec)} (first at line "
+                    f"{first[spec.id].heading.line + 1})",
+                    ctx.heading_span(child.heading),
+                    spec=spec.id,
+                )
+            else:
+                first[spec.id] = child
+
+
+def check_empty(ctx: Context) -> Iterator[Finding]:
+    """A section the template gives a body to, left with nothing in it."""
+    for node in ctx.structure.nodes:
+        spec = node.spec
+        if spec is None or node.children:
+            continue
+        sec = ctx.outline.sections[node.index]
+        if sec.has_content or not ctx.schema.body(spec).strip():
+            continue
+        yield _f(
+            ctx,
+            "empty-section",
+            f"Section {_quote(spec)} is empty",
+            ctx.heading_span(node.heading),
+            spec=spec.id,
+        )
+
+
+def check_numbering(ctx: Context) -> Iterator[Finding]:
+    """Numbered sections (``Phase N``, ``Step N.M``) counted 1, 2, 3 within their parent."""
+    for node in ctx.structure.nodes:
+        spec = node.spec
+        if spec is None or not spec.repeat:
+            continue
+        n = numbered(node.heading.title)
+        if n is None:
+            continue
+        if node.parent is not None and node.parent.spec is not None and spec.depth > 1:
+            if not node.parent.spec.repeat:
+                continue
+        expected = _expected_prefix(ctx, node)
+        if spec.depth > len(expected):
+            expected = [*list(n.numbers[: spec.depth - len(expected)]), *expected]
+        if list(n.numbers) == expected:
+            continue
+        line = ctx.outline.lines[node.heading.line]
+        got = ".".join(map(str, n.numbers))
+        want = ".".join(map(str, expected))
+        start = line.find(got, node.heading.title_span.start.character)
+        yield _f(
+            ctx,
+            "numbering",
+            f"{spec.repeat_label} {got} should be numbered {want}",
+            ctx.heading_span(node.heading),
+            expected=want,
+            number=[node.heading.line, start, start + len(got)],
+        )
+
+
+# -- content -----------------------------------------------------------------------------------
+
+
+def check_fields(ctx: Context) -> Iterator[Finding]:
+    """``<<FIELD>>`` markers still to resolve, and ``{{token}}`` left from a raw template."""
+    for m in ctx.outline.markers:
+        if m.kind == "field":
+            spec = ctx.schema.field(m.name)
+            what = f": {spec.description}" if spec is not None and spec.description else ""
+            yield _f(
+                ctx, "unresolved-field", f"Unresolved field '{m.name}'{what}", m.span, field=m.name
+            )
+        else:
+            yield _f(
+                ctx,
+                "template-token",
+                f"Leftover template token '{ctx.outline.lines[m.span.start.line][m.span.start.character:m.span.end.character]}'",
+                m.span,
+                token=m.name,
+            )
+
+
+def _value_key(value: str) -> str:
+    return " ".join(value.split()).casefold()
+
+
+def check_values(ctx: Context) -> Iterator[Finding]:
+    """Enumerated values (``**Status:** Draft | In Progress | Completed``) set to one allowed."""
+    enums = ctx.schema.enums
+    if not enums:
+        return
+    for sec in ctx.outline.sections:
+        for lab in sec.labels:
+            values = enums.get(title_key(lab.label))
+            if not values or "<<" in lab.value or "{{" in lab.value:
+                continue
+            allowed = {_value_key(v) for v in values}
+            if _value_key(lab.value) in allowed:
+                continue
+            shown = ", ".join(values)
+            if not lab.value.strip():
+                msg = f"{lab.label} is empty: expected one of {shown}"
+            else:
+                msg = f"Invalid {lab.label} '{lab.value}': expected one of {shown}"
+            yield _f(ctx, "invalid-value", msg, lab.value_span, label=lab.label,
+                     values=list(values))
+
+
+def check_front(ctx: Context) -> Iterator[Finding]:
+    """The title section's labelled fields (``**Status:**`` …) that are missing."""
+    title = ctx.schema.title
+    if title is None or not ctx.schema.front:
+        return
+    nodes = ctx.structure.instances(title)
+    if not nodes:
+        return
+    node = nodes[0]
+    sec = ctx.outline.sections[node.index]
+    have = {title_key(lab.label): lab for lab in sec.labels}
+    prev_line = node.heading.line
+    for ff in ctx.schema.front:
+        lab = have.get(title_key(ff.label))
+        if lab is not None:
+            prev_line = lab.label_span.start.line
+            continue
+        yield _f(
+            ctx,
+            "missing-section",
+            f"Missing field '**{ff.label}:**' in the header of '{node.heading.title}'",
+            ctx.heading_span(node.heading),
+            label=ff.label,
+            line=prev_line + 1,
+            section=ff.label,
+        )
+
+
+Check = Callable[[Context], Iterator[Finding]]
+
+CHECKS: tuple[Check, ...] = (
+    check_missing,
+    check_front,
+    check_order,
+    check_levels,
+    check_duplicates,
+    check_empty,
+    check_numbering,
+    check_fields,
+    check_values,
+)
+
+
+def run(
+    outline: Outline,
+    schema: Schema,
+    *,
+    optional: frozenset[str] = frozenset(),
+    severity: Mapping[str, str] | None = None,
+) -> list[Finding]:
+    """All findings for a document, in document order. ``severity`` maps code -> level/'off'."""
+    ctx = Context(outline, schema, match(outline, schema), optional)
+    levels = dict(DEFAULT_SEVERITY)
+    for source in (schema.metadata.severity, severity or {}):
+        for code, level in source.items():
+            if code in levels and (level in SEVERITIES or level == "off"):
+                levels[code] = level
+    out: list[Finding] = []
+    for check in CHECKS:
+        for f in check(ctx):
+            level = levels[f.code]
+            if level == "off":
+                continue
+            if level != f.severity:
+                f = Finding(f.code, level, f.message, f.span, f.data)
+            out.append(f)
+    out.sort(key=lambda f: (f.span.start, CODES.index(f.code)))
+    return out

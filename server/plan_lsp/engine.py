@@ -1,0 +1,77 @@
+"""One document, start to finish: parse, pick its kind, run the checks. Shared by CLI and server."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from plan_lsp import checks
+from plan_lsp.checks import Finding
+from plan_lsp.kinds import Kind, detect
+from plan_lsp.outline import Outline, parse
+from plan_lsp.schema import title_key
+from plan_lsp.text import Pos, Span
+
+
+@dataclass(frozen=True)
+class Options:
+    """What settings change about checking."""
+
+    severity: Mapping[str, str] = field(default_factory=dict)
+    optional: tuple[str, ...] = ()
+    globs: Mapping[str, Sequence[str]] | None = None
+    """Per kind name, globs replacing the template's ``applies-to``."""
+    max_findings: int = 0
+    """Cap on findings (0: none); past it one final 'N more' finding is added."""
+
+
+@dataclass
+class Result:
+    outline: Outline
+    kind: Kind | None
+    findings: list[Finding]
+
+
+def check(
+    text: str,
+    path: str | None,
+    kinds: Sequence[Kind],
+    options: Options | None = None,
+    *,
+    force: Kind | None = None,
+    outline: Outline | None = None,
+) -> Result:
+    """Check ``text``; ``force`` checks it as that kind whatever it looks like."""
+    opts = options or Options()
+    outline = outline if outline is not None else parse(text)
+    kind = force or detect(outline, path, kinds, dict(opts.globs) if opts.globs else None)
+    if kind is None:
+        return Result(outline, None, [])
+    findings = checks.run(
+        outline,
+        kind.schema,
+        optional=frozenset(title_key(t) for t in opts.optional),
+        severity=opts.severity,
+    )
+    return Result(outline, kind, cap(findings, opts.max_findings))
+
+
+def cap(findings: list[Finding], limit: int) -> list[Finding]:
+    """At most ``limit`` findings, errors first, and a last one saying how many were left out."""
+    if limit <= 0 or len(findings) <= limit:
+        return findings
+    rank = {s: i for i, s in enumerate(checks.SEVERITIES)}
+    keep = sorted(findings, key=lambda f: rank.get(f.severity, 9))[: limit - 1]
+    keep.sort(key=lambda f: (f.span.start, f.code))
+    rest = len(findings) - len(keep)
+    last = keep[-1].span if keep else Span(Pos(0, 0), Pos(0, 0))
+    keep.append(
+        Finding(
+            "too-many",
+            "information",
+            f"{rest} more findings not shown (limit {limit})",
+            last,
+            {"hidden": rest},
+        )
+    )
+    return keep

@@ -1,0 +1,118 @@
+"""Scaffolding: a new document rendered from its kind's template, with what is known filled in.
+
+Known values: Created (today), Author (git ``user.name``, else the login name), Feature (from the
+file name: ``user-login-plan.md`` -> ``User Login``), Issue (from the git branch:
+``feature/ABC-123-x`` -> ``ABC-123``), Spec (``spec.md`` when it exists beside the document).
+Everything else stays a ``<<FIELD>>`` marker. Enumerated values start at their default.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import getpass
+import os
+import re
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+from plan_lsp import templates
+from plan_lsp.kinds import Kind
+from plan_lsp.outline import parse
+from plan_lsp.schema import ENUM_SEP, title_key
+from plan_lsp.text import TextEdit, apply_edits
+
+_ISSUE_RE = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9]{0,9}-\d+)(?![0-9])")
+_ISSUE_NUM_RE = re.compile(r"(?:^|[/_-])(\d+)(?:[-_]|$)")
+_KIND_SUFFIX = re.compile(r"[-_.](?:plan|spec|adr|runbook)$", re.I)
+
+
+def feature_from_path(path: str) -> str | None:
+    """``docs/user-login-plan.md`` -> ``User Login``; ``plan.md`` -> the folder's name."""
+    p = Path(path)
+    stem = p.name.split(".")[0]
+    stem = _KIND_SUFFIX.sub("", stem)
+    if stem.lower() in ("plan", "index", "readme", "") and p.parent.name:
+        stem = p.parent.name
+    words = re.split(r"[-_\s.]+", stem)
+    words = [w for w in words if w]
+    if not words or stem.lower() in ("plan", "plans"):
+        return None
+    return " ".join(w if w.isupper() and len(w) > 1 else w.capitalize() for w in words)
+
+
+def issue_from_branch(branch: str) -> str | None:
+    """``feature/ABC-123-login`` -> ``ABC-123``; ``fix/42-crash`` -> ``#42``."""
+    m = _ISSUE_RE.search(branch) or _ISSUE_RE.search(branch.upper())
+    if m:
+        return m.group(1)
+    m = _ISSUE_NUM_RE.search(branch)
+    return f"#{m.group(1)}" if m else None
+
+
+def _git(args: list[str], cwd: str) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=2,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    value = out.stdout.strip()
+    return value if out.returncode == 0 and value else None
+
+
+def login_name() -> str | None:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return os.environ.get("USER") or os.environ.get("USERNAME")
+
+
+def discover(path: str | None, today: _dt.date | None = None) -> dict[str, str]:
+    """What can be known about a new document at ``path`` (a file that may not exist yet)."""
+    ctx: dict[str, str] = {"date": (today or _dt.date.today()).isoformat()}
+    folder = str(Path(path).parent) if path else os.getcwd()
+    if not os.path.isdir(folder):
+        folder = os.getcwd()
+    author = _git(["config", "user.name"], folder) or login_name()
+    if author:
+        ctx["author"] = author
+    if path:
+        feature = feature_from_path(path)
+        if feature:
+            ctx["feature"] = feature
+        if (Path(folder) / "spec.md").is_file() and Path(path).name != "spec.md":
+            ctx["spec"] = "spec.md"
+    branch = _git(["rev-parse", "--abbrev-ref", "HEAD"], folder)
+    if branch and branch != "HEAD":
+        issue = issue_from_branch(branch)
+        if issue:
+            ctx["issue"] = issue
+    return ctx
+
+
+def render(kind: Kind, context: Mapping[str, str]) -> str:
+    """The kind's template rendered with ``context``; enumerations set to their default."""
+    text = templates.render(kind.schema.source, context)
+    schema = kind.schema
+    if not schema.enums:
+        return text
+    outline = parse(text)
+    edits: list[TextEdit] = []
+    for sec in outline.sections:
+        for lab in sec.labels:
+            values = schema.enums.get(title_key(lab.label))
+            if not values:
+                continue
+            given = templates.lookup(context, lab.label)
+            ff = next((f for f in schema.front if title_key(f.label) == title_key(lab.label)), None)
+            default = given or (ff.default if ff is not None else None) or values[0]
+            if ENUM_SEP.search(lab.value) or not lab.value.strip():
+                edits.append(TextEdit(lab.value_span, default))
+    return apply_edits(text, edits) if edits else text

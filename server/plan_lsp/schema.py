@@ -1,0 +1,355 @@
+"""Template -> schema: what a document of this kind must contain, derived from the template.
+
+The template is rendered with no context (every field becomes ``<<FIELD>>``) and parsed with the
+same outline parser as documents. Its heading tree gives the sections (level, title, order);
+numbered sibling headings (``Phase 1: …``, ``Phase 2: …``) collapse into one repeatable section;
+the labelled lines of the title section are the front fields; ``A | B | C`` values are
+enumerations. Which sections may be absent is metadata, not code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+
+from plan_lsp import templates
+from plan_lsp.outline import FIELD_RE, Outline, parse
+from plan_lsp.templates import Metadata, TemplateSource, field_key
+
+# ``Phase 1: Foundation``, ``Step 2.3 - Wiring``, ``Phase 4``.
+NUMBERED_RE = re.compile(
+    r"^(?P<label>[^\W\d_][^\d:]*?)\s+(?P<num>\d+(?:\.\d+)*)\.?\s*(?:[:.)\-–—]\s*(?P<rest>.*))?$"
+)
+ENUM_SEP = re.compile(r"\s+\|\s+")
+
+
+def title_key(title: str) -> str:
+    """Forgiving form of a heading title: case, spacing, punctuation and ``&``/``and`` ignored."""
+    t = title.lower().replace("&", " and ")
+    t = re.sub(r"[\W_]+", " ", t)
+    return " ".join(t.split())
+
+
+@dataclass(frozen=True, slots=True)
+class Numbered:
+    label: str
+    numbers: tuple[int, ...]
+    rest: str
+
+
+def numbered(title: str) -> Numbered | None:
+    """``Step 2.3: Wiring`` -> Numbered('Step', (2, 3), 'Wiring')."""
+    m = NUMBERED_RE.match(title.strip())
+    if not m:
+        return None
+    nums = tuple(int(n) for n in m.group("num").split("."))
+    return Numbered(m.group("label").strip(), nums, (m.group("rest") or "").strip())
+
+
+@dataclass(slots=True)
+class SectionSpec:
+    """One section the template asks for."""
+
+    id: int
+    title: str
+    """As written in the template (for repeatable ones: the first instance's title)."""
+    level: int
+    parent: int | None
+    children: list[int] = field(default_factory=list)
+    key: str = ""
+    pattern: re.Pattern[str] | None = None
+    """For titles with fields: the fields are wildcards."""
+    repeat: str | None = None
+    """For numbered sections: the label key (``phase``); ``depth`` numbers follow it."""
+    repeat_label: str = ""
+    depth: int = 0
+    optional: bool = False
+    start: int = 0
+    """Lines of the rendered template: the heading, the end of its own body, end of subtree."""
+    body_end: int = 0
+    end: int = 0
+    labels: tuple[str, ...] = ()
+
+    @property
+    def display(self) -> str:
+        """How messages name the section: ``Phase N`` for repeatable ones."""
+        if self.repeat:
+            return f"{self.repeat_label} " + ".".join(["N", "M", "K", "L"][: self.depth])
+        return self.title
+
+    @property
+    def hashes(self) -> str:
+        return "#" * self.level
+
+
+@dataclass(frozen=True, slots=True)
+class FrontField:
+    """A labelled line of the title section, e.g. ``**Status:** Draft | In Progress``."""
+
+    label: str
+    template_value: str
+    values: tuple[str, ...]
+    default: str | None
+    fields: tuple[str, ...]
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """A ``{{FIELD}}`` of the template: where it first appears and what it is for."""
+
+    name: str
+    section: int | None
+    description: str
+    values: tuple[str, ...]
+
+
+@dataclass
+class Schema:
+    """The structure a kind of document must follow, derived from its template."""
+
+    name: str
+    source: TemplateSource
+    rendered: list[str]
+    """The template rendered with no context: its lines (fields as ``<<FIELD>>``)."""
+    sections: list[SectionSpec]
+    front: list[FrontField]
+    fields: list[FieldSpec]
+    enums: dict[str, tuple[str, ...]]
+    """Enumerated values by label key (``status`` -> Draft, In Progress, Completed)."""
+    problems: list[tuple[str, int | None]]
+    """Defects of the template itself (message, zero-based template line)."""
+    version: str
+
+    @property
+    def metadata(self) -> Metadata:
+        return self.source.metadata
+
+    @property
+    def title(self) -> SectionSpec | None:
+        return self.sections[0] if self.sections and self.sections[0].parent is None else None
+
+    def roots(self) -> list[SectionSpec]:
+        return [s for s in self.sections if s.parent is None]
+
+    def children(self, spec: SectionSpec | None) -> list[SectionSpec]:
+        if spec is None:
+            return self.roots()
+        return [self.sections[c] for c in spec.children]
+
+    def ancestors(self, spec: SectionSpec) -> list[SectionSpec]:
+        out = []
+        while spec.parent is not None:
+            spec = self.sections[spec.parent]
+            out.append(spec)
+        return out
+
+    def text(self, spec: SectionSpec, subtree: bool = True) -> str:
+        """The template's text of a section, heading included, ending with a newline."""
+        end = spec.end if subtree else spec.body_end
+        lines = self.rendered[spec.start : end]
+        while lines and not lines[-1].strip():
+            lines.pop()
+        return "\n".join(lines) + "\n"
+
+    def body(self, spec: SectionSpec) -> str:
+        """The section's own body in the template (no heading, no subsections), trimmed."""
+        return "\n".join(self.rendered[spec.start + 1 : spec.body_end]).strip("\n")
+
+    def field(self, name: str) -> FieldSpec | None:
+        key = field_key(name)
+        for f in self.fields:
+            if field_key(f.name) == key:
+                return f
+        return None
+
+    def matches(self, spec: SectionSpec, title: str) -> bool:
+        """Whether a document heading titled ``title`` is an instance of ``spec``."""
+        if spec.repeat:
+            n = numbered(title)
+            return n is not None and title_key(n.label) == spec.repeat and len(n.numbers) == (
+                spec.depth
+            )
+        if spec.pattern is not None:
+            return spec.pattern.match(" ".join(title.split())) is not None
+        return title_key(title) == spec.key
+
+
+def _pattern(title: str) -> re.Pattern[str] | None:
+    parts = FIELD_RE.split(title)
+    if len(parts) == 1:
+        return None
+    # split() alternates text and field names.
+    rx = ""
+    for i, part in enumerate(parts):
+        if i % 2:
+            rx += "(.+?)"
+        else:
+            rx += r"\s+".join(re.escape(w) for w in part.split(" ")) if part.strip() else (
+                r"\s*" if part else ""
+            )
+    return re.compile(rx + r"\s*$", re.I)
+
+
+def build(source: TemplateSource) -> Schema:
+    """Derive the schema of a template. Raises :class:`templates.TemplateError` if unusable."""
+    rendered_text = templates.render(source, {})
+    outline = parse(rendered_text)
+    return from_outline(source, outline)
+
+
+def from_outline(source: TemplateSource, outline: Outline) -> Schema:
+    meta = source.metadata
+    lines = outline.lines
+    problems: list[tuple[str, int | None]] = list(meta.problems)
+    # Rendering keeps template lines when the front matter is dropped; map back for messages.
+    shift = source.body_line - (source.front.count("\n") if source.front else 0)
+
+    sections: list[SectionSpec] = []
+    # stack of (doc level, spec id)
+    stack: list[tuple[int, int]] = []
+    optional_keys = {title_key(t) for t in meta.optional}
+    heads = [s for s in outline.sections if s.heading is not None]
+    for idx, sec in enumerate(heads):
+        h = sec.heading
+        assert h is not None
+        while stack and stack[-1][0] >= h.level:
+            stack.pop()
+        parent = stack[-1][1] if stack else None
+        siblings = sections[parent].children if parent is not None else [
+            s.id for s in sections if s.parent is None
+        ]
+        num = numbered(h.title) if "<<" not in h.title.split(":")[0] else None
+        existing: SectionSpec | None = None
+        if num is not None:
+            rkey = title_key(num.label)
+            for sid in siblings:
+                sp = sections[sid]
+                if sp.repeat == rkey and sp.depth == len(num.numbers):
+                    existing = sp
+                    break
+        else:
+            key = title_key(h.title)
+            for sid in siblings:
+                sp = sections[sid]
+                if not sp.repeat and sp.key == key and sp.level == h.level:
+                    problems.append(
+                        (f"heading '{h.title}' is used twice at level {h.level}", h.line + shift)
+                    )
+                    existing = sp
+                    break
+        # End of this heading's subtree: the next heading at the same or a higher level.
+        end = len(lines)
+        for later in heads[idx + 1 :]:
+            assert later.heading is not None
+            if later.heading.level <= h.level:
+                end = later.start
+                break
+        if existing is not None:
+            # A further instance of a repeatable section: its children merge into the first.
+            stack.append((h.level, existing.id))
+            continue
+        spec = SectionSpec(
+            id=len(sections),
+            title=h.title,
+            level=h.level,
+            parent=parent,
+            key=title_key(h.title),
+            start=sec.start,
+            body_end=sec.end,
+            end=end,
+            labels=tuple(lab.label for lab in sec.labels),
+        )
+        if num is not None:
+            spec.repeat = title_key(num.label)
+            spec.repeat_label = num.label
+            spec.depth = len(num.numbers)
+            spec.key = ""
+        else:
+            spec.pattern = _pattern(h.title)
+            if spec.pattern is not None:
+                spec.key = ""
+        names = {spec.key, spec.repeat or "", title_key(spec.display)} - {""}
+        spec.optional = bool(names & optional_keys)
+        sections.append(spec)
+        if parent is not None:
+            sections[parent].children.append(spec.id)
+        stack.append((h.level, spec.id))
+
+    known = {title_key(s.display) for s in sections} | {s.key for s in sections} | {
+        s.repeat for s in sections if s.repeat
+    }
+    for title in meta.optional:
+        if title_key(title) not in known:
+            problems.append((f"optional section '{title}' is not in the template", None))
+
+    # Front fields: the labelled lines before the first sub-heading (in the title section).
+    front: list[FrontField] = []
+    enums: dict[str, tuple[str, ...]] = {}
+    first = outline.sections[0] if outline.sections else None
+    for sec in outline.sections:
+        for lab in sec.labels:
+            values, default, names = _enum(meta, lab.label, lab.value)
+            if values:
+                enums.setdefault(title_key(lab.label), values)
+            if sec is first:
+                fm = meta.field(lab.label) or (meta.field(names[0]) if names else None)
+                front.append(
+                    FrontField(
+                        lab.label,
+                        lab.value,
+                        values,
+                        default,
+                        names,
+                        fm.description if fm else "",
+                    )
+                )
+
+    fields: list[FieldSpec] = []
+    seen: set[str] = set()
+    for sec in outline.sections:
+        owner = None
+        if sec.heading is not None:
+            owner = _spec_at(sections, sec.start)
+        for m in sec.markers:
+            if m.kind != "field" or field_key(m.name) in seen:
+                continue
+            seen.add(field_key(m.name))
+            fm = meta.field(m.name)
+            fields.append(
+                FieldSpec(m.name, owner, fm.description if fm else "", fm.values if fm else ())
+            )
+    for fname, fm in meta.fields.items():
+        if field_key(fname) not in seen and not any(
+            title_key(f.label) == title_key(fname) for f in front
+        ):
+            problems.append((f"metadata describes field '{fname}', which the template lacks", None))
+
+    version = hashlib.sha256(source.text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return Schema(source.name, source, lines, sections, front, fields, enums, problems, version)
+
+
+def _spec_at(sections: list[SectionSpec], line: int) -> int | None:
+    for s in sections:
+        if s.start == line:
+            return s.id
+    return None
+
+
+def _enum(meta: Metadata, label: str, value: str) -> tuple[tuple[str, ...], str | None, tuple[str, ...]]:
+    """Enumerated values, default and field names of a labelled template line."""
+    names = tuple(m.group(1) for m in FIELD_RE.finditer(value))
+    fm = meta.field(label)
+    values: tuple[str, ...] = ()
+    if fm is not None and fm.values:
+        values = fm.values
+    elif len(names) == 1 and (nm := meta.field(names[0])) is not None and nm.values:
+        values = nm.values
+        fm = nm
+    elif not names and ENUM_SEP.search(value):
+        values = tuple(v.strip() for v in ENUM_SEP.split(value) if v.strip())
+    default = fm.default if fm is not None and fm.default is not None else None
+    if default is None and values:
+        default = values[0]
+    return values, default, names

@@ -1,0 +1,132 @@
+"""Matching a document's headings to the schema's sections.
+
+Every top-level heading is matched to the section it stands for, forgivingly (case, spacing,
+``&``/``and``, numbered instances, fields as wildcards), first among the sections expected under
+its parent, then anywhere in the template. A matched heading takes the template's level when it
+places the document tree, so one heading at a wrong level is one finding, not a cascade.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from plan_lsp.outline import Heading, Outline
+from plan_lsp.schema import Schema, SectionSpec, numbered, title_key
+from plan_lsp.text import Pos, Span
+
+_NO_SPAN = Span(Pos(0, 0), Pos(0, 0))
+
+
+@dataclass(eq=False, slots=True)
+class Placed:
+    """A document heading in the matched tree."""
+
+    index: int
+    """Index of its section in ``outline.sections``."""
+    heading: Heading
+    spec: SectionSpec | None
+    level: int
+    """Effective level: the template's level when matched, else the heading's own."""
+    parent: Placed | None
+    children: list[Placed] = field(default_factory=list)
+    end: int = 0
+    """First line after its subtree."""
+
+
+@dataclass(slots=True)
+class Structure:
+    """The matched tree of a document: a virtual root holding the top-level headings."""
+
+    root: Placed
+    nodes: list[Placed]
+    by_spec: dict[int, list[Placed]]
+
+    def instances(self, spec: SectionSpec) -> list[Placed]:
+        return self.by_spec.get(spec.id, [])
+
+
+class _Index:
+    """Schema sections indexed for fast matching."""
+
+    def __init__(self, schema: Schema) -> None:
+        self.by_key: dict[str, list[SectionSpec]] = {}
+        self.by_repeat: dict[tuple[str, int], list[SectionSpec]] = {}
+        self.patterns: list[SectionSpec] = []
+        for s in schema.sections:
+            if s.repeat:
+                self.by_repeat.setdefault((s.repeat, s.depth), []).append(s)
+            elif s.pattern is not None:
+                self.patterns.append(s)
+            else:
+                self.by_key.setdefault(s.key, []).append(s)
+
+    def candidates(self, title: str) -> list[SectionSpec]:
+        out = list(self.by_key.get(title_key(title), ()))
+        n = numbered(title)
+        if n is not None:
+            out += self.by_repeat.get((title_key(n.label), len(n.numbers)), ())
+        text = " ".join(title.split())
+        out += [s for s in self.patterns if s.pattern is not None and s.pattern.match(text)]
+        return out
+
+
+_INDEXES: dict[int, tuple[Schema, _Index]] = {}
+
+
+def _index(schema: Schema) -> _Index:
+    hit = _INDEXES.get(id(schema))
+    if hit is None or hit[0] is not schema:
+        if len(_INDEXES) > 64:
+            _INDEXES.clear()
+        hit = (schema, _Index(schema))
+        _INDEXES[id(schema)] = hit
+    return hit[1]
+
+
+def match(outline: Outline, schema: Schema) -> Structure:
+    """Place every top-level heading of ``outline`` in the schema's tree."""
+    index = _index(schema)
+    root = Placed(-1, Heading(0, "", -1, _NO_SPAN), None, 0, None)
+    nodes: list[Placed] = []
+    by_spec: dict[int, list[Placed]] = {}
+    stack: list[Placed] = [root]
+    for i, sec in enumerate(outline.sections):
+        h = sec.heading
+        if h is None:
+            continue
+        cands = index.candidates(h.title)
+        spec: SectionSpec | None = None
+        if cands:
+            # Expected here: a child of the nearest matched ancestor at a lower heading level.
+            context = [p for p in stack if p.level < h.level]
+            ancestors = [p.spec.id for p in reversed(context) if p.spec is not None]
+            parent_id = ancestors[0] if ancestors else None
+            all_ancestors = {p.spec.id for p in stack if p.spec is not None}
+            spec = (
+                next((c for c in cands if c.parent == parent_id), None)
+                or next((c for c in cands if c.parent in all_ancestors), None)
+                or next((c for c in cands if c.level == h.level), None)
+                or cands[0]
+            )
+        level = spec.level if spec is not None else h.level
+        while stack[-1].level >= level:
+            stack.pop()
+        parent = stack[-1]
+        node = Placed(i, h, spec, level, parent)
+        parent.children.append(node)
+        nodes.append(node)
+        if spec is not None:
+            by_spec.setdefault(spec.id, []).append(node)
+        stack.append(node)
+    # Subtree ends.
+    total = len(outline.lines)
+    open_nodes: list[Placed] = []
+    for node in nodes:
+        while open_nodes and open_nodes[-1].level >= node.level:
+            open_nodes.pop().end = outline.sections[node.index].start
+        open_nodes.append(node)
+    for node in open_nodes:
+        node.end = total
+    root.end = total
+    return Structure(root, nodes, by_spec)
+

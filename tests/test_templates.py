@@ -1,0 +1,109 @@
+"""The built-in template: faithful to the reference, rendered in a sandbox, fields as markers."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from plan_lsp import kinds, scaffold, templates
+from plan_lsp.templates import TemplateError
+
+from support import SEED
+
+PLACEHOLDER = re.compile(r"\{\{([^}]+)\}\}")
+
+
+def builtin() -> templates.TemplateSource:
+    return templates.load("plan", templates.builtin_text())
+
+
+def test_builtin_renders_back_to_the_reference_template() -> None:
+    # Each field given its own placeholder text renders the reference template, byte for byte.
+    names = set(PLACEHOLDER.findall(SEED)) | {"SPEC"}
+    context = {name: "{{%s}}" % name for name in names}
+    context["SPEC"] = "spec.md"
+    assert templates.render(builtin(), context) == SEED
+
+
+def test_unknown_fields_render_as_markers_never_empty() -> None:
+    out = templates.render(builtin(), {})
+    assert "{{" not in out and "}}" not in out
+    for name in set(PLACEHOLDER.findall(SEED)):
+        assert f"<<{name}>>" in out
+    assert "<<Step Title>>" in out
+    assert "**Issue:** <<ISSUE_ID>>\n" in out
+    assert "**Spec:** <<SPEC>>\n" in out
+
+
+def test_known_fields_filled_by_name_or_word() -> None:
+    out = templates.render(builtin(), {"feature": "Login", "issue": "A-1", "date": "2026-01-02"})
+    assert out.startswith("# Implementation Plan: Login\n\n**Issue:** A-1\n")
+    assert "| Phase 1: Foundation | 2026-01-02   | 2026-01-02 | Not Started |" in out
+
+
+def test_metadata_is_not_rendered_into_the_document() -> None:
+    src = builtin()
+    assert src.metadata.optional == ("Database Migrations", "Feature Flags")
+    assert not templates.render(src, {}).startswith("---")
+
+
+def test_scaffold_sets_enumerations_to_their_default() -> None:
+    out = scaffold.render(kinds.builtin_plan(), {})
+    assert "**Status:** Draft\n" in out
+    out = scaffold.render(kinds.builtin_plan(), {"status": "In Progress"})
+    assert "**Status:** In Progress\n" in out
+
+
+def test_other_front_matter_is_kept_and_rendered() -> None:
+    src = templates.load(
+        "adr",
+        "---\ntitle: {{TITLE}}\nplan-lsp:\n  description: d\n---\n# ADR {{NUMBER}}: {{TITLE}}\n",
+    )
+    assert src.metadata.description == "d"
+    assert templates.render(src, {"title": "Use SQLite"}) == (
+        "---\ntitle: Use SQLite\n---\n# ADR <<NUMBER>>: Use SQLite\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ ''.__class__.__mro__[1].__subclasses__() }}",
+        "{{ cycler.__init__.__globals__.os.environ }}",
+        "{{ self._TemplateReference__context }}",
+        "{% import 'os' as os %}",
+        "{% include '/etc/passwd' %}",
+        "{{ lipsum.__globals__['os'].popen('id').read() }}",
+        "{{ ''.__class__ }}",
+    ],
+)
+def test_sandbox_refuses_escapes(body: str) -> None:
+    src = templates.load("evil", f"# Plan\n\n{body}\n")
+    try:
+        out = templates.render(src, {})
+    except TemplateError as exc:
+        assert exc.message
+    else:  # what was not refused rendered nothing of the host
+        assert "root" not in out and "uid=" not in out and "class" not in out
+
+
+def test_syntax_error_reports_the_template_line() -> None:
+    text = "---\nplan-lsp:\n  description: x\n---\n# T\n\n## A\n\n{% if %}\n"
+    with pytest.raises(TemplateError) as info:
+        templates.render(templates.load("t", text), {})
+    assert info.value.line == 8
+
+
+def test_invalid_yaml_reports_its_line() -> None:
+    with pytest.raises(TemplateError) as info:
+        templates.load("t", "---\nplan-lsp:\n  optional: [a\n---\n# T\n")
+    assert info.value.line is not None and info.value.line >= 2
+
+
+def test_unknown_metadata_keys_are_reported() -> None:
+    src = templates.load("t", "---\nplan-lsp:\n  descripton: typo\n  fields:\n    X:\n      valuez: [1]\n---\n# T\n")
+    messages = [m for m, _ in src.metadata.problems]
+    assert any("unknown metadata key 'descripton'" in m for m in messages)
+    assert any("unknown key 'valuez' in field 'X'" in m for m in messages)
+    assert [line for _, line in src.metadata.problems] == [2, 5]
