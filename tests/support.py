@@ -33,8 +33,9 @@ def complete_plan() -> str:
 
 def findings(text: str, **options: object) -> list[Finding]:
     opts = engine.Options(**options)  # type: ignore[arg-type]
-    return engine.check(text, "x-plan.md", [kinds.builtin_plan()], opts,
-                        force=kinds.builtin_plan()).findings
+    return engine.check(
+        text, "x-plan.md", [kinds.builtin_plan()], opts, force=kinds.builtin_plan()
+    ).findings
 
 
 def codes(text: str) -> list[str]:
@@ -43,15 +44,10 @@ def codes(text: str) -> list[str]:
 
 def remove_section(text: str, title: str) -> str:
     """``text`` without the section headed ``title`` and its subsections."""
+    from plan_lsp.outline import parse
+
     lines = text.split("\n")
-    start = next(
-        i for i, ln in enumerate(lines) if ln.startswith("#") and ln.lstrip("#").strip() == title
-    )
-    level = len(lines[start]) - len(lines[start].lstrip("#"))
-    end = start + 1
-    while end < len(lines):
-        ln = lines[end]
-        if ln.startswith("#") and len(ln) - len(ln.lstrip("#")) <= level:
-            break
-        end += 1
-    return "\n".join(lines[:start] + lines[end:])
+    heads = parse(text).headings
+    i, head = next((i, h) for i, h in enumerate(heads) if h.title == title)
+    end = next((h.line for h in heads[i + 1 :] if h.level <= head.level), len(lines))
+    return "\n".join(lines[: head.line] + lines[end:])

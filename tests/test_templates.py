@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from plan_lsp import kinds, scaffold, templates
 from plan_lsp.templates import TemplateError
-
 from support import SEED
 
 PLACEHOLDER = re.compile(r"\{\{([^}]+)\}\}")
@@ -102,7 +100,9 @@ def test_invalid_yaml_reports_its_line() -> None:
 
 
 def test_unknown_metadata_keys_are_reported() -> None:
-    src = templates.load("t", "---\nplan-lsp:\n  descripton: typo\n  fields:\n    X:\n      valuez: [1]\n---\n# T\n")
+    src = templates.load(
+        "t", "---\nplan-lsp:\n  descripton: typo\n  fields:\n    X:\n      valuez: [1]\n---\n# T\n"
+    )
     messages = [m for m, _ in src.metadata.problems]
     assert any("unknown metadata key 'descripton'" in m for m in messages)
     assert any("unknown key 'valuez' in field 'X'" in m for m in messages)

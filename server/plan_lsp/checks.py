@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from plan_lsp.outline import Heading, Outline
+from plan_lsp.outline import Heading, Outline, front_matter_end
 from plan_lsp.schema import Schema, SectionSpec, numbered, title_key
 from plan_lsp.structure import Placed, Structure, match
 from plan_lsp.text import Pos, Span
@@ -111,8 +111,10 @@ def check_missing(ctx: Context) -> Iterator[Finding]:
 def _missing(ctx: Context, spec: SectionSpec, parent: Placed | None) -> Finding:
     schema, st, outline = ctx.schema, ctx.structure, ctx.outline
     container = parent if parent is not None else st.root
-    siblings = schema.children(schema.sections[spec.parent]) if spec.parent is not None else (
-        schema.roots()
+    siblings = (
+        schema.children(schema.sections[spec.parent])
+        if spec.parent is not None
+        else (schema.roots())
     )
     pos = siblings.index(spec)
     before = [s for s in siblings[:pos] if _present_in(st, s, container)]
@@ -128,6 +130,8 @@ def _missing(ctx: Context, spec: SectionSpec, parent: Placed | None) -> Finding:
     elif after:
         first = _present_in(st, after[0], container)[0]
         line = first.heading.line
+    elif parent is None:
+        line = front_matter_end(outline.lines)  # a top-level section: at the top
     else:
         line = container.end
     line = min(line, len(outline.lines))
@@ -155,8 +159,10 @@ def _missing(ctx: Context, spec: SectionSpec, parent: Placed | None) -> Finding:
     rename = _near_miss(ctx, spec, container)
     if rename is not None:
         message += f"; did you mean '{rename.heading.title}' (line {rename.heading.line + 1})?"
-    span = ctx.heading_span(anchor) if anchor is not None else ctx.line_span(
-        max(0, min(line, len(outline.lines) - 1))
+    span = (
+        ctx.heading_span(anchor)
+        if anchor is not None
+        else ctx.line_span(max(0, min(line, len(outline.lines) - 1)))
     )
     return _f(
         ctx,
@@ -358,9 +364,9 @@ def check_numbering(ctx: Context) -> Iterator[Finding]:
         n = numbered(node.heading.title)
         if n is None:
             continue
-        if node.parent is not None and node.parent.spec is not None and spec.depth > 1:
-            if not node.parent.spec.repeat:
-                continue
+        parent_spec = node.parent.spec if node.parent is not None else None
+        if spec.depth > 1 and parent_spec is not None and not parent_spec.repeat:
+            continue
         expected = _expected_prefix(ctx, node)
         if spec.depth > len(expected):
             expected = [*list(n.numbers[: spec.depth - len(expected)]), *expected]
@@ -396,10 +402,14 @@ def check_fields(ctx: Context) -> Iterator[Finding]:
             yield _f(
                 ctx,
                 "template-token",
-                f"Leftover template token '{ctx.outline.lines[m.span.start.line][m.span.start.character:m.span.end.character]}'",
+                f"Leftover template token '{_text(ctx, m.span)}'",
                 m.span,
                 token=m.name,
             )
+
+
+def _text(ctx: Context, span: Span) -> str:
+    return ctx.outline.lines[span.start.line][span.start.character : span.end.character]
 
 
 def _value_key(value: str) -> str:
@@ -424,8 +434,9 @@ def check_values(ctx: Context) -> Iterator[Finding]:
                 msg = f"{lab.label} is empty: expected one of {shown}"
             else:
                 msg = f"Invalid {lab.label} '{lab.value}': expected one of {shown}"
-            yield _f(ctx, "invalid-value", msg, lab.value_span, label=lab.label,
-                     values=list(values))
+            yield _f(
+                ctx, "invalid-value", msg, lab.value_span, label=lab.label, values=list(values)
+            )
 
 
 def check_front(ctx: Context) -> Iterator[Finding]:

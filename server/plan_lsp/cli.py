@@ -1,4 +1,4 @@
-"""Command line: ``plan-lsp`` serves LSP; ``plan-lsp check`` lints plans; ``plan-lsp new`` writes one.
+"""Command line: ``plan-lsp`` serves LSP, ``check`` lints plans, ``new`` writes one.
 
 ``check`` and ``new`` never import pygls or lsprotocol: they start fast in CI.
 """

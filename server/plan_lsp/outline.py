@@ -16,7 +16,7 @@ from markdown_it import MarkdownIt
 
 from plan_lsp.text import Pos, Span, normalize
 
-# A field to resolve: ``<<Name>>``; no blank right inside the brackets, so ``a << b >> c`` is not one.
+# A field to resolve: ``<<Name>>``; no blank just inside the brackets (``a << b >> c`` is none).
 FIELD_RE = re.compile(r"<<([^<>\s](?:[^<>\n]{0,98}[^<>\s])?)>>")
 # A template token left over from an unrendered template: ``{{ x }}`` or ``{% ... %}``.
 TOKEN_RE = re.compile(r"\{\{-?\s*([^{}\n]*?)\s*-?\}\}|\{%-?\s*([^%\n]*?)\s*-?%\}")

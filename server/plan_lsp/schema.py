@@ -168,8 +168,10 @@ class Schema:
         """Whether a document heading titled ``title`` is an instance of ``spec``."""
         if spec.repeat:
             n = numbered(title)
-            return n is not None and title_key(n.label) == spec.repeat and len(n.numbers) == (
-                spec.depth
+            return (
+                n is not None
+                and title_key(n.label) == spec.repeat
+                and len(n.numbers) == (spec.depth)
             )
         if spec.pattern is not None:
             return spec.pattern.match(" ".join(title.split())) is not None
@@ -186,8 +188,10 @@ def _pattern(title: str) -> re.Pattern[str] | None:
         if i % 2:
             rx += "(.+?)"
         else:
-            rx += r"\s+".join(re.escape(w) for w in part.split(" ")) if part.strip() else (
-                r"\s*" if part else ""
+            rx += (
+                r"\s+".join(re.escape(w) for w in part.split(" "))
+                if part.strip()
+                else (r"\s*" if part else "")
             )
     return re.compile(rx + r"\s*$", re.I)
 
@@ -217,9 +221,11 @@ def from_outline(source: TemplateSource, outline: Outline) -> Schema:
         while stack and stack[-1][0] >= h.level:
             stack.pop()
         parent = stack[-1][1] if stack else None
-        siblings = sections[parent].children if parent is not None else [
-            s.id for s in sections if s.parent is None
-        ]
+        siblings = (
+            sections[parent].children
+            if parent is not None
+            else [s.id for s in sections if s.parent is None]
+        )
         num = numbered(h.title) if "<<" not in h.title.split(":")[0] else None
         existing: SectionSpec | None = None
         if num is not None:
@@ -277,9 +283,11 @@ def from_outline(source: TemplateSource, outline: Outline) -> Schema:
             sections[parent].children.append(spec.id)
         stack.append((h.level, spec.id))
 
-    known = {title_key(s.display) for s in sections} | {s.key for s in sections} | {
-        s.repeat for s in sections if s.repeat
-    }
+    known = (
+        {title_key(s.display) for s in sections}
+        | {s.key for s in sections}
+        | {s.repeat for s in sections if s.repeat}
+    )
     for title in meta.optional:
         if title_key(title) not in known:
             problems.append((f"optional section '{title}' is not in the template", None))
@@ -290,18 +298,18 @@ def from_outline(source: TemplateSource, outline: Outline) -> Schema:
     first = outline.sections[0] if outline.sections else None
     for sec in outline.sections:
         for lab in sec.labels:
-            values, default, names = _enum(meta, lab.label, lab.value)
+            values, default, inside = _enum(meta, lab.label, lab.value)
             if values:
                 enums.setdefault(title_key(lab.label), values)
             if sec is first:
-                fm = meta.field(lab.label) or (meta.field(names[0]) if names else None)
+                fm = meta.field(lab.label) or (meta.field(inside[0]) if inside else None)
                 front.append(
                     FrontField(
                         lab.label,
                         lab.value,
                         values,
                         default,
-                        names,
+                        inside,
                         fm.description if fm else "",
                     )
                 )
@@ -320,7 +328,7 @@ def from_outline(source: TemplateSource, outline: Outline) -> Schema:
             fields.append(
                 FieldSpec(m.name, owner, fm.description if fm else "", fm.values if fm else ())
             )
-    for fname, fm in meta.fields.items():
+    for fname in meta.fields:
         if field_key(fname) not in seen and not any(
             title_key(f.label) == title_key(fname) for f in front
         ):
@@ -337,7 +345,9 @@ def _spec_at(sections: list[SectionSpec], line: int) -> int | None:
     return None
 
 
-def _enum(meta: Metadata, label: str, value: str) -> tuple[tuple[str, ...], str | None, tuple[str, ...]]:
+def _enum(
+    meta: Metadata, label: str, value: str
+) -> tuple[tuple[str, ...], str | None, tuple[str, ...]]:
     """Enumerated values, default and field names of a labelled template line."""
     names = tuple(m.group(1) for m in FIELD_RE.finditer(value))
     fm = meta.field(label)

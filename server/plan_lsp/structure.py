@@ -129,4 +129,3 @@ def match(outline: Outline, schema: Schema) -> Structure:
         node.end = total
     root.end = total
     return Structure(root, nodes, by_spec)
-

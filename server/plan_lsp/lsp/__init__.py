@@ -1,0 +1,1 @@
+"""The protocol layer: pygls handlers that convert positions and call the pure core."""

@@ -1,0 +1,173 @@
+"""``plan-lsp new`` and ``plan-lsp check`` as a user runs them: a real process, real files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support import FULL_CONTEXT, SEED, remove_section
+
+ALL_FIELDS = [
+    "--feature",
+    "User Login",
+    "--issue",
+    "ABC-123",
+    "--author",
+    "Zoë",
+    "--spec",
+    "spec.md",
+    *[
+        a
+        for k, v in FULL_CONTEXT.items()
+        if k not in ("feature", "issue", "author", "spec", "date")
+        for a in ("--set", f"{k}={v}")
+    ],
+]
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "plan_lsp", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONUTF8": "1"},
+    )
+
+
+def test_new_with_every_field_then_check_has_no_findings(tmp_path: Path) -> None:
+    made = run("new", "docs/user-login-plan.md", *ALL_FIELDS, cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert made.stdout == "Created docs/user-login-plan.md\n"
+    text = (tmp_path / "docs/user-login-plan.md").read_text("utf-8")
+    assert text.startswith(
+        "# Implementation Plan: User Login\n\n**Issue:** ABC-123\n"
+        "**Spec:** [spec.md](spec.md)\n**Author:** Zoë\n"
+        f"**Created:** {dt.date.today().isoformat()}\n**Status:** Draft\n"
+    )
+    checked = run("check", "docs/user-login-plan.md", cwd=tmp_path)
+    assert (checked.returncode, checked.stdout, checked.stderr) == (0, "", "")
+
+
+def test_new_fills_what_it_knows_and_leaves_markers(tmp_path: Path) -> None:
+    made = run("new", "checkout-plan.md", cwd=tmp_path)
+    assert made.returncode == 0
+    assert "fields to resolve" in made.stdout
+    text = (tmp_path / "checkout-plan.md").read_text("utf-8")
+    assert text.startswith("# Implementation Plan: Checkout\n")
+    assert "<<Step Title>>" in text and "<<ISSUE_ID>>" in text
+
+
+def test_new_never_overwrites(tmp_path: Path) -> None:
+    target = tmp_path / "plan.md"
+    target.write_text("mine\n")
+    made = run("new", "plan.md", cwd=tmp_path)
+    assert made.returncode == 2
+    assert "already exists" in made.stderr
+    assert target.read_text() == "mine\n"
+
+
+def test_check_reports_findings_and_exits_1_on_errors(tmp_path: Path) -> None:
+    run("new", "a-plan.md", *ALL_FIELDS, cwd=tmp_path)
+    text = (tmp_path / "a-plan.md").read_text("utf-8")
+    (tmp_path / "a-plan.md").write_text(remove_section(text, "Overview"), "utf-8")
+    out = run("check", "a-plan.md", cwd=tmp_path)
+    assert out.returncode == 1
+    assert out.stdout == (
+        "a-plan.md:9:1: error missing-section Missing section '## Overview' "
+        "(before 'Prerequisites')\n"
+    )
+
+
+def test_check_warnings_only_exit_0(tmp_path: Path) -> None:
+    run("new", "a-plan.md", cwd=tmp_path)
+    out = run("check", ".", cwd=tmp_path)
+    assert out.returncode == 0
+    assert "warning unresolved-field Unresolved field 'Step Title'" in out.stdout
+    assert all(" warning " in line for line in out.stdout.splitlines())
+
+
+def test_check_json(tmp_path: Path) -> None:
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "x.md").write_text(SEED, "utf-8")
+    out = run("check", "--format", "json", ".", cwd=tmp_path)
+    assert out.returncode == 1
+    data = json.loads(out.stdout)
+    [entry] = data["files"]
+    assert entry["path"] == "./plans/x.md" and entry["kind"] == "plan"
+    tokens = [f for f in entry["findings"] if f["code"] == "template-token"]
+    assert len(tokens) == SEED.count("{{")
+    assert tokens[0] == {
+        "line": 1,
+        "column": 24,
+        "endLine": 1,
+        "endColumn": 40,
+        "severity": "error",
+        "code": "template-token",
+        "message": "Leftover template token '{{FEATURE_NAME}}'",
+    }
+
+
+def test_folders_check_only_plans(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("# Readme\n\n<<not a plan>>\n")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "plan.md").write_text("# Whatever\n")
+    out = run("check", ".", cwd=tmp_path)
+    assert "README" not in out.stdout
+    assert out.stdout == (
+        "./notes/plan.md:1:1: error missing-section Missing section "
+        "'# Implementation Plan: <<FEATURE_NAME>>'\n"
+    )
+
+
+def test_unreadable_non_utf8_and_binary_files_are_error_lines(tmp_path: Path) -> None:
+    (tmp_path / "latin-plan.md").write_bytes("# Implementation Plan: Caf\xe9\n".encode("latin-1"))
+    (tmp_path / "bin-plan.md").write_bytes(b"\x00\x01\x02# x")
+    (tmp_path / "loop-plan.md").symlink_to(tmp_path / "loop-plan.md")
+    out = run(
+        "check", "latin-plan.md", "bin-plan.md", "loop-plan.md", "missing-plan.md", cwd=tmp_path
+    )
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    assert out.stdout.splitlines() == [
+        "latin-plan.md:1:1: error unreadable cannot read: not UTF-8 (byte 26)",
+        "bin-plan.md:1:1: error unreadable cannot read: binary file",
+        "loop-plan.md:1:1: error unreadable cannot read: Too many levels of symbolic links",
+        "missing-plan.md:1:1: error unreadable cannot read: No such file or directory",
+    ]
+
+
+def test_explicit_non_plan_file_is_skipped_with_a_note(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("# Readme\n")
+    out = run("check", "README.md", cwd=tmp_path)
+    assert (out.returncode, out.stdout) == (0, "")
+    assert "not a plan" in out.stderr
+    forced = run("check", "--template", "plan", "README.md", cwd=tmp_path)
+    assert forced.returncode == 1 and "missing-section" in forced.stdout
+
+
+@pytest.mark.parametrize(
+    "args", [["check"], ["new"], ["frobnicate"], ["check", "--format", "xml", "."]]
+)
+def test_bad_usage_exits_2(tmp_path: Path, args: list[str]) -> None:
+    assert run(*args, cwd=tmp_path).returncode == 2
+
+
+def test_check_does_not_import_the_protocol_stack(tmp_path: Path) -> None:
+    (tmp_path / "plan.md").write_text("# Implementation Plan: X\n")
+    code = (
+        "import sys, runpy; sys.argv=['plan-lsp','check','plan.md'];\n"
+        "from plan_lsp.cli import main\n"
+        "rc = main(sys.argv[1:])\n"
+        "bad = sorted(m for m in sys.modules\n"
+        "             if m.split('.')[0] in ('pygls', 'lsprotocol', 'cattrs'))\n"
+        "print(bad)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]"
