@@ -486,11 +486,13 @@ def run(
     outline: Outline,
     schema: Schema,
     *,
+    structure: Structure | None = None,
     optional: frozenset[str] = frozenset(),
     severity: Mapping[str, str] | None = None,
 ) -> list[Finding]:
     """All findings for a document, in document order. ``severity`` maps code -> level/'off'."""
-    ctx = Context(outline, schema, match(outline, schema), optional)
+    structure = structure if structure is not None else match(outline, schema)
+    ctx = Context(outline, schema, structure, optional)
     levels = dict(DEFAULT_SEVERITY)
     for source in (schema.metadata.severity, severity or {}):
         for code, level in source.items():

@@ -10,6 +10,7 @@ from plan_lsp.checks import Finding
 from plan_lsp.kinds import Kind, detect
 from plan_lsp.outline import Outline, parse
 from plan_lsp.schema import title_key
+from plan_lsp.structure import Structure, match
 from plan_lsp.text import Pos, Span
 
 
@@ -27,9 +28,12 @@ class Options:
 
 @dataclass
 class Result:
+    """A checked document: its outline, kind, matched structure and findings."""
+
     outline: Outline
     kind: Kind | None
     findings: list[Finding]
+    structure: Structure | None = None
 
 
 def check(
@@ -47,13 +51,15 @@ def check(
     kind = force or detect(outline, path, kinds, dict(opts.globs) if opts.globs else None)
     if kind is None:
         return Result(outline, None, [])
+    structure = match(outline, kind.schema)
     findings = checks.run(
         outline,
         kind.schema,
+        structure=structure,
         optional=frozenset(title_key(t) for t in opts.optional),
         severity=opts.severity,
     )
-    return Result(outline, kind, cap(findings, opts.max_findings))
+    return Result(outline, kind, cap(findings, opts.max_findings), structure)
 
 
 def cap(findings: list[Finding], limit: int) -> list[Finding]:

@@ -121,6 +121,8 @@ class Schema:
     problems: list[tuple[str, int | None]]
     """Defects of the template itself (message, zero-based template line)."""
     version: str
+    heading_lines: frozenset[int] = frozenset()
+    """Lines of ``rendered`` that are headings (code fences excluded)."""
 
     @property
     def metadata(self) -> Metadata:
@@ -335,7 +337,10 @@ def from_outline(source: TemplateSource, outline: Outline) -> Schema:
             problems.append((f"metadata describes field '{fname}', which the template lacks", None))
 
     version = hashlib.sha256(source.text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-    return Schema(source.name, source, lines, sections, front, fields, enums, problems, version)
+    heading_lines = frozenset(h.line for h in outline.headings)
+    return Schema(
+        source.name, source, lines, sections, front, fields, enums, problems, version, heading_lines
+    )
 
 
 def _spec_at(sections: list[SectionSpec], line: int) -> int | None:

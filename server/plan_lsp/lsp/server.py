@@ -1,5 +1,295 @@
-"""Placeholder until the language server lands."""
+"""The plan-lsp language server: state on a pygls ``LanguageServer`` subclass, handlers in
+:mod:`plan_lsp.lsp.handlers`, everything else in the pure core.
+
+The server keeps its own copy of open documents (:mod:`plan_lsp.documents`), checks a document at
+once when the editor is idle and only at its newest version, and publishes diagnostics tagged with
+that version.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import sys
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcException
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+
+from plan_lsp import __version__, engine, kinds, settings, templates
+from plan_lsp.documents import UTF16, Document
+from plan_lsp.engine import Result
+from plan_lsp.kinds import Kind
+from plan_lsp.lsp import convert
+
+log = logging.getLogger("plan_lsp")
+
+
+def uri_to_path(uri: str) -> str | None:
+    """The local path of a ``file:`` URI (None for other schemes)."""
+    parsed = urlparse(uri)
+    if parsed.scheme != "file":
+        return None
+    path = unquote(parsed.path)
+    if os.name == "nt" and path.startswith("/") and len(path) > 2 and path[2] == ":":
+        path = path[1:]
+    return path
+
+
+class PlanProtocol(LanguageServerProtocol):
+    """pygls's protocol, with open documents kept by the server itself (not pygls's workspace),
+    requests with malformed params answered with an error instead of dropped, and ``exit``
+    ending the process with the code the spec asks for."""
+
+    def _user(self, method: str, params: Any) -> Generator[Any, Any, None]:
+        if (handler := self.fm.features.get(method)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Any:
+        yield from self._user(types.TEXT_DOCUMENT_DID_OPEN, params)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams) -> Any:
+        yield from self._user(types.TEXT_DOCUMENT_DID_CHANGE, params)
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> Any:
+        yield from self._user(types.TEXT_DOCUMENT_DID_CLOSE, params)
+
+    @lsp_method(types.EXIT)
+    def lsp_exit(self, *args: Any) -> Any:
+        code = 0 if self._shutdown else 1
+        try:
+            sys.stdout.flush()
+        finally:
+            os._exit(code)
+        yield  # pragma: no cover - a generator, as pygls expects
+
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if isinstance(data, dict) and "id" in data and "method" in data:
+                self._send_response(data["id"], error=exc.to_response_error())
+            raise
+
+
+class PlanLanguageServer(LanguageServer):
+    """The server and its state."""
+
+    def __init__(self) -> None:
+        super().__init__("plan-lsp", __version__, protocol_cls=PlanProtocol)
+        self.documents: dict[str, Document] = {}
+        """Open documents by URI: the server's own copy of their text."""
+        self.results: dict[str, tuple[int | None, int, Result]] = {}
+        """Last check per URI: (document version, settings generation, result)."""
+        self.settings = settings.Settings()
+        """Current settings (defaults until the client sends some)."""
+        self.generation = 0
+        """Bumped when settings or templates change: cached results are then stale."""
+        self.init_options: Any = None
+        """The ``planLsp`` part of ``initializationOptions``."""
+        self.plan_kind: Kind | None = None
+        """The plan kind in force (built-in unless ``planLsp.template`` names another)."""
+        self.dirty: set[str] = set()
+        """Documents changed since they were last checked and published."""
+        self.flush_scheduled = False
+        """Whether a check of ``dirty`` documents is already queued on the event loop."""
+        self.tasks: set[asyncio.Task[Any]] = set()
+        """Background tasks, kept referenced until done."""
+        self.encoding = UTF16
+        """Position encoding negotiated with the client."""
+
+    # -- logging ---------------------------------------------------------------------------
+
+    def log(self, message: str, level: types.MessageType = types.MessageType.Log) -> None:
+        log.info(message)
+        with contextlib.suppress(Exception):  # no client yet
+            self.window_log_message(types.LogMessageParams(type=level, message=message))
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Errors outside requests go to the log, never to a pop-up."""
+        self.log(
+            f"plan-lsp: internal error: {type(error).__name__}: {error}", types.MessageType.Error
+        )
+
+    def run_task(self, coro: Any) -> None:
+        """Run ``coro`` in the background, keeping a reference and logging failures."""
+        task = asyncio.ensure_future(coro)
+        self.tasks.add(task)
+
+        def done(t: asyncio.Task[Any]) -> None:
+            self.tasks.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                self.report_server_error(t.exception(), None)  # type: ignore[arg-type]
+
+        task.add_done_callback(done)
+
+    # -- capabilities ----------------------------------------------------------------------
+
+    def client_supports(self, path: str, default: Any = False) -> Any:
+        from pygls.capabilities import get_capability
+
+        return get_capability(self.client_capabilities, path, default)
+
+    @property
+    def pull_diagnostics(self) -> bool:
+        """Whether the client pulls diagnostics (then they are not pushed)."""
+        return self.client_supports("text_document.diagnostic", None) is not None
+
+    @property
+    def document_changes(self) -> bool:
+        return bool(self.client_supports("workspace.workspace_edit.document_changes", False))
+
+    # -- settings and kinds ----------------------------------------------------------------
+
+    def workspace_roots(self) -> list[Path]:
+        roots: list[Path] = []
+        try:
+            ws = self.workspace
+        except RuntimeError:
+            return roots
+        for folder in ws.folders.values():
+            p = uri_to_path(folder.uri)
+            if p:
+                roots.append(Path(p))
+        if ws.root_path:
+            roots.append(Path(ws.root_path))
+        return roots
+
+    def apply_settings(self, raw: Any) -> None:
+        new, problems = settings.parse(raw)
+        for problem in problems:
+            self.log(f"plan-lsp settings: {problem}", types.MessageType.Warning)
+        self.settings = new
+        self.plan_kind = self.load_plan_kind()
+        self.generation += 1
+        self.log(f"plan-lsp settings: {new}")
+
+    def load_plan_kind(self) -> Kind:
+        """The plan kind: from ``planLsp.template`` when set and safe, else the built-in."""
+        path = self.settings.template
+        if not path:
+            return kinds.builtin_plan()
+        roots = self.workspace_roots()
+        candidate = Path(path)
+        if not candidate.is_absolute() and roots:
+            candidate = roots[0] / candidate
+        try:
+            resolved = candidate.resolve(strict=True)
+        except OSError as exc:
+            self.warn(f"plan-lsp: template {path} cannot be read ({exc}); using the built-in plan")
+            return kinds.builtin_plan()
+        if roots and not any(resolved.is_relative_to(r.resolve()) for r in roots):
+            self.warn(
+                f"plan-lsp: template {path} is outside the workspace; using the built-in plan"
+            )
+            return kinds.builtin_plan()
+        try:
+            kind = kinds.load_kind("plan", resolved.read_text("utf-8"), str(resolved))
+        except (OSError, UnicodeDecodeError) as exc:
+            self.warn(f"plan-lsp: template {path} cannot be read ({exc}); using the built-in plan")
+            return kinds.builtin_plan()
+        except templates.TemplateError as exc:
+            where = f" line {exc.line + 1}" if exc.line is not None else ""
+            self.warn(f"plan-lsp: template {path}{where}: {exc.message}; using the built-in plan")
+            return kinds.builtin_plan()
+        self.log(f"plan-lsp: plan template {resolved}")
+        return kind
+
+    def warn(self, message: str) -> None:
+        self.log(message, types.MessageType.Warning)
+        with contextlib.suppress(Exception):
+            self.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Warning, message=message)
+            )
+
+    def kinds(self) -> list[Kind]:
+        if self.plan_kind is None:
+            self.plan_kind = kinds.builtin_plan()
+        return [self.plan_kind]
+
+    def options(self) -> engine.Options:
+        s = self.settings
+        return engine.Options(
+            severity=s.severity,
+            optional=s.optional_sections,
+            globs={"plan": s.globs},
+            max_findings=s.max_diagnostics,
+        )
+
+    # -- documents -------------------------------------------------------------------------
+
+    def document(self, uri: str) -> Document | None:
+        return self.documents.get(uri)
+
+    def analyze(self, doc: Document) -> Result:
+        """The check of ``doc`` at its current version (cached)."""
+        hit = self.results.get(doc.uri)
+        if hit is not None and hit[0] == doc.version and hit[1] == self.generation:
+            return hit[2]
+        path = uri_to_path(doc.uri) or urlparse(doc.uri).path
+        result = engine.check(doc.text, path, self.kinds(), self.options())
+        self.results[doc.uri] = (doc.version, self.generation, result)
+        return result
+
+    def diagnostics(self, doc: Document) -> list[types.Diagnostic]:
+        result = self.analyze(doc)
+        return [convert.diagnostic(doc, f, self.encoding) for f in result.findings]
+
+    def schedule(self, uri: str) -> None:
+        """Check ``uri`` as soon as the server is idle, at whatever version it then has."""
+        if self.pull_diagnostics:
+            return
+        self.dirty.add(uri)
+        if not self.flush_scheduled:
+            self.flush_scheduled = True
+            asyncio.get_running_loop().call_soon(self.flush)
+
+    def flush(self) -> None:
+        self.flush_scheduled = False
+        while self.dirty:
+            uri = self.dirty.pop()
+            doc = self.documents.get(uri)
+            if doc is None:
+                continue
+            try:
+                diags = self.diagnostics(doc)
+            except Exception as exc:  # never lose the server over one document
+                self.report_server_error(exc, None)
+                diags = []
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=diags, version=doc.version)
+            )
+
+    def recheck_all(self) -> None:
+        if self.pull_diagnostics:
+            try:
+                self.workspace_diagnostic_refresh(None)
+            except Exception as exc:
+                self.report_server_error(exc, None)
+            return
+        for uri in self.documents:
+            self.schedule(uri)
 
 
 def serve(*, tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> None:
-    raise SystemExit("plan-lsp: the language server is not built yet")
+    """Serve LSP over stdio (default) or TCP."""
+    from plan_lsp.lsp.handlers import register
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    server = PlanLanguageServer()
+    register(server)
+    if tcp:
+        server.start_tcp(host, port)
+    else:
+        server.start_io()

@@ -1,0 +1,189 @@
+"""Quick fixes: the edits that resolve a finding, where the fix is obvious.
+
+Pure: a checked document and its findings in, :class:`Fix` values (titles and text edits in code
+points) out. The protocol layer ties each fix to the document version it was computed for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from plan_lsp.checks import Finding
+from plan_lsp.engine import Result
+from plan_lsp.insertions import section_text
+from plan_lsp.outline import FIELD_RE
+from plan_lsp.schema import Schema, title_key
+from plan_lsp.text import Pos, Span, TextEdit
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """One quick fix: a title, its edits, and the findings it resolves."""
+
+    title: str
+    edits: tuple[TextEdit, ...]
+    findings: tuple[Finding, ...]
+    preferred: bool = False
+
+
+def fixes(result: Result, findings: Iterable[Finding]) -> list[Fix]:
+    """Quick fixes for ``findings`` (all from ``result``)."""
+    if result.kind is None:
+        return []
+    schema = result.kind.schema
+    lines = result.outline.lines
+    out: list[Fix] = []
+    numbering: list[Finding] = []
+    for f in findings:
+        maker = _MAKERS.get(f.code)
+        if maker is not None:
+            out += maker(schema, lines, f)
+        if f.code == "numbering":
+            numbering.append(f)
+    if numbering:
+        every = [g for g in result.findings if g.code == "numbering"]
+        if len(every) > 1:
+            out.append(
+                Fix(
+                    "Renumber all phases and steps",
+                    tuple(_renumber_edit(lines, g) for g in every),
+                    tuple(every),
+                    preferred=True,
+                )
+            )
+    return out
+
+
+def _insert_at(lines: list[str], line: int, text: str) -> TextEdit:
+    """Insert a block of lines before ``line``, with a blank line on each side."""
+    if line >= len(lines):
+        last = len(lines) - 1
+        sep = "" if not lines[last].strip() else "\n"
+        lead = "\n" if lines[last].strip() else ""
+        return TextEdit(
+            Span(Pos(last, len(lines[last])), Pos(last, len(lines[last]))), sep + lead + text
+        )
+    lead = "\n" if line > 0 and lines[line - 1].strip() else ""
+    trail = "\n" if lines[line].strip() else ""
+    return TextEdit(Span(Pos(line, 0), Pos(line, 0)), lead + text + trail)
+
+
+def _missing(schema: Schema, lines: list[str], f: Finding) -> list[Fix]:
+    data = f.data
+    line = int(data.get("line", 0))
+    if "spec" not in data:  # a missing front field
+        label = str(data["label"])
+        ff = next((x for x in schema.front if title_key(x.label) == title_key(label)), None)
+        value = (
+            (ff.default or "")
+            if ff is not None and ff.values
+            else (ff.template_value if ff is not None else "")
+        )
+        text = f"**{label}:** {value}".rstrip() + "\n"
+        return [
+            Fix(
+                f"Insert '**{label}:**'",
+                (TextEdit(Span(Pos(line, 0), Pos(line, 0)), text),),
+                (f,),
+                preferred=True,
+            )
+        ]
+    spec = schema.sections[int(data["spec"])]
+    numbers = data.get("numbers")
+    text = section_text(schema, spec, list(numbers) if numbers else None)
+    heading = text.split("\n", 1)[0]
+    out = [
+        Fix(
+            f"Insert section '{heading}'",
+            (_insert_at(lines, line, text),),
+            (f,),
+            preferred=data.get("rename") is None,
+        )
+    ]
+    rename = data.get("rename")
+    if rename is not None:
+        n = int(rename)
+        old = lines[n]
+        out.insert(
+            0,
+            Fix(
+                f"Rename '{old.lstrip('#').strip()}' to '{spec.title}'",
+                (TextEdit(Span(Pos(n, 0), Pos(n, len(old))), f"{spec.hashes} {spec.title}"),),
+                (f,),
+                preferred=True,
+            ),
+        )
+    return out
+
+
+def _level(schema: Schema, lines: list[str], f: Finding) -> list[Fix]:
+    level = int(f.data["level"])
+    n = f.span.start.line
+    line = lines[n]
+    if f.data.get("setext"):
+        title = line.strip()
+        edits = [
+            TextEdit(Span(Pos(n, 0), Pos(n + 1, len(lines[n + 1]))), "#" * level + " " + title)
+        ]
+    else:
+        stripped = line.lstrip(" ")
+        indent = len(line) - len(stripped)
+        hashes = len(stripped) - len(stripped.lstrip("#"))
+        edits = [TextEdit(Span(Pos(n, indent), Pos(n, indent + hashes)), "#" * level)]
+    return [Fix(f"Make it a level-{level} heading ({'#' * level})", tuple(edits), (f,), True)]
+
+
+def _renumber_edit(lines: list[str], f: Finding) -> TextEdit:
+    n, a, b = (int(x) for x in f.data["number"])
+    return TextEdit(Span(Pos(n, a), Pos(n, b)), str(f.data["expected"]))
+
+
+def _numbering(schema: Schema, lines: list[str], f: Finding) -> list[Fix]:
+    return [Fix(f"Renumber to {f.data['expected']}", (_renumber_edit(lines, f),), (f,))]
+
+
+def _value(schema: Schema, lines: list[str], f: Finding) -> list[Fix]:
+    values = [str(v) for v in f.data.get("values", [])]
+    return [
+        Fix(f"Set {f.data['label']} to '{v}'", (TextEdit(f.span, v),), (f,), preferred=i == 0)
+        for i, v in enumerate(values)
+    ]
+
+
+def _token(schema: Schema, lines: list[str], f: Finding) -> list[Fix]:
+    name = str(f.data.get("token", ""))
+    if not name or not FIELD_RE.fullmatch(f"<<{name}>>"):
+        return []
+    return [
+        Fix(
+            f"Turn '{{{{{name}}}}}' into the field '<<{name}>>'",
+            (TextEdit(f.span, f"<<{name}>>"),),
+            (f,),
+            preferred=True,
+        )
+    ]
+
+
+def _empty(schema: Schema, lines: list[str], f: Finding) -> list[Fix]:
+    spec = schema.sections[int(f.data["spec"])]
+    body = schema.body(spec)
+    n = f.span.start.line + 1
+    return [
+        Fix(
+            f"Insert the template's text for '{spec.display}'",
+            (_insert_at(lines, n, body + "\n"),),
+            (f,),
+            preferred=True,
+        )
+    ]
+
+
+_MAKERS = {
+    "missing-section": _missing,
+    "heading-level": _level,
+    "numbering": _numbering,
+    "invalid-value": _value,
+    "template-token": _token,
+    "empty-section": _empty,
+}

@@ -1,0 +1,280 @@
+"""Completion: section headings that belong at the cursor, ``<<`` fields, values, front labels.
+
+Pure: takes a checked document (:class:`engine.Result`) and a code-point position, returns
+:class:`Item` values the protocol layer turns into LSP completion items.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from plan_lsp.engine import Result
+from plan_lsp.insertions import section_text, to_snippet
+from plan_lsp.outline import Outline, Section
+from plan_lsp.schema import Schema, SectionSpec, title_key
+from plan_lsp.structure import Placed, Structure, match
+from plan_lsp.text import Pos, Span
+
+_FIELD_PREFIX = re.compile(r"<<([^<>\n]*)$")
+_FIELD_SUFFIX = re.compile(r"^[^<>\s]*>>")
+_VALUE_PREFIX = re.compile(r"^[ \t>]*(?:[-*+][ \t]+)?\*\*(?P<label>[^*\n]+?)(?::\*\*|\*\*:)[ \t]*")
+_HEADING_PREFIX = re.compile(r"^ {0,3}#{0,6}[^\n]*$")
+_LABEL_PREFIX = re.compile(r"^\*{0,2}[\w ]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A completion candidate: what to show, what to insert, and over which range."""
+
+    label: str
+    kind: str
+    """``section``, ``field``, ``value``, ``label`` or ``template``."""
+    insert: str
+    span: Span
+    snippet: bool = False
+    detail: str = ""
+    documentation: str = ""
+    sort: str = ""
+    filter: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Scaffold:
+    """A template offered on an empty document: its kind's name, description and rendered text."""
+
+    name: str
+    description: str
+    text: str
+
+
+def complete(
+    result: Result, pos: Pos, scaffolds: Sequence[Scaffold] = (), *, snippets: bool = True
+) -> list[Item]:
+    """Candidates at ``pos`` (code points) in a checked document."""
+    lines = result.outline.lines
+    if not 0 <= pos.line < len(lines):
+        return []
+    line = lines[pos.line]
+    before = line[: pos.character]
+    if not any(ln.strip() for ln in lines):
+        span = Span(Pos(0, 0), Pos(len(lines) - 1, len(lines[-1])))
+        return [
+            Item(
+                f"{s.name}: new document from the template",
+                "template",
+                s.text,
+                span,
+                detail=s.description or f"{s.name} template",
+                documentation=s.text[:400],
+                sort=f"0{i:03d}",
+                filter=before or s.name,
+            )
+            for i, s in enumerate(scaffolds)
+        ]
+    if result.kind is None or result.structure is None:
+        return []
+    schema = result.kind.schema
+    m = _FIELD_PREFIX.search(before)
+    if m is not None:
+        return _fields(result, schema, pos, line, pos.character - len(m.group(0)))
+    m = _VALUE_PREFIX.match(before)
+    if m is not None:
+        values = schema.enums.get(title_key(m.group("label")))
+        if values:
+            span = Span(Pos(pos.line, m.end()), Pos(pos.line, len(line.rstrip())))
+            if span.end.character < pos.character:
+                span = Span(span.start, pos)
+            return [
+                Item(v, "value", v, span, detail=f"{m.group('label')} value", sort=f"{i:03d}")
+                for i, v in enumerate(values)
+            ]
+        return []
+    items: list[Item] = []
+    if _HEADING_PREFIX.match(before) and (not before.strip() or before.lstrip().startswith("#")):
+        structure = result.structure
+        if any(h.line == pos.line for h in result.outline.headings):
+            # The heading being typed is not part of the document's structure yet.
+            structure = match(_without_heading(result.outline, pos.line), schema)
+        items += _sections(structure, schema, pos, before, snippets)
+    if _LABEL_PREFIX.match(before) and not before.startswith("#"):
+        items += _labels(result, schema, pos, before, snippets)
+    return items
+
+
+def _without_heading(outline: Outline, line: int) -> Outline:
+    sections: list[Section] = []
+    for sec in outline.sections:
+        if sec.heading is not None and sec.heading.line == line and sections:
+            prev = sections.pop()
+            sec = replace(prev, end=sec.end)
+        sections.append(sec)
+    return Outline(outline.lines, sections)
+
+
+def _fields(result: Result, schema: Schema, pos: Pos, line: str, start: int) -> list[Item]:
+    end = pos.character
+    tail = _FIELD_SUFFIX.match(line[end:])
+    if tail is not None:
+        end += tail.end()
+    span = Span(Pos(pos.line, start), Pos(pos.line, end))
+    items: list[Item] = []
+    seen: set[str] = set()
+    for f in schema.fields:
+        seen.add(f.name)
+        items.append(
+            Item(
+                f"<<{f.name}>>",
+                "field",
+                f"<<{f.name}>>",
+                span,
+                detail=f.description or "template field",
+                sort=f"0{len(items):03d}",
+                filter=f"<<{f.name}",
+            )
+        )
+    for mk in result.outline.markers:
+        if mk.kind == "field" and mk.name not in seen:
+            seen.add(mk.name)
+            items.append(
+                Item(
+                    f"<<{mk.name}>>",
+                    "field",
+                    f"<<{mk.name}>>",
+                    span,
+                    detail="field used in this document",
+                    sort=f"1{len(items):03d}",
+                    filter=f"<<{mk.name}",
+                )
+            )
+    return items
+
+
+def _labels(result: Result, schema: Schema, pos: Pos, before: str, snippets: bool) -> list[Item]:
+    title = schema.title
+    st = result.structure
+    if title is None or st is None:
+        return []
+    nodes = st.instances(title)
+    if not nodes:
+        return []
+    first_child = nodes[0].children[0].heading.line if nodes[0].children else nodes[0].end
+    if not nodes[0].heading.line < pos.line < first_child:
+        return []
+    sec = result.outline.sections[nodes[0].index]
+    have = {title_key(lab.label) for lab in sec.labels if lab.label_span.start.line != pos.line}
+    span = Span(Pos(pos.line, 0), pos)
+    items = []
+    for i, ff in enumerate(schema.front):
+        if title_key(ff.label) in have:
+            continue
+        if ff.values:
+            value = (
+                "${1|" + ",".join(v.replace(",", "\\,") for v in ff.values) + "|}"
+                if snippets
+                else (ff.default or ff.values[0])
+            )
+        else:
+            value = to_snippet(ff.template_value) if snippets else ff.template_value
+        items.append(
+            Item(
+                f"**{ff.label}:**",
+                "label",
+                f"**{ff.label}:** {value}",
+                span,
+                snippet=snippets,
+                detail=ff.description or "front field",
+                sort=f"{i:03d}",
+            )
+        )
+    return items
+
+
+def _sections(st: Structure, schema: Schema, pos: Pos, before: str, snippets: bool) -> list[Item]:
+    """Sections that may be written at ``pos``: missing ones that fit, next numbered ones."""
+    current: Placed | None = None
+    for placed in st.nodes:
+        if placed.heading.line >= pos.line:
+            break
+        current = placed
+    chain: list[Placed] = []
+    while current is not None:
+        chain.append(current)
+        current = current.parent
+    if not chain or chain[-1] is not st.root:
+        chain.append(st.root)
+    offers: list[tuple[SectionSpec, list[int] | None]] = []
+    for holder in chain:
+        if holder is not st.root and holder.spec is None:
+            continue
+        kids = schema.children(holder.spec) if holder is not st.root else schema.roots()
+        if not kids:
+            continue
+        order = {s.id: i for i, s in enumerate(kids)}
+        # Known siblings before and after the cursor, within this holder.
+        prev = [
+            c
+            for c in holder.children
+            if c.heading.line < pos.line and c.spec is not None and c.spec.id in order
+        ]
+        nxt = [
+            c
+            for c in holder.children
+            if c.heading.line > pos.line and c.spec is not None and c.spec.id in order
+        ]
+        lo = order[prev[-1].spec.id] if prev and prev[-1].spec is not None else -1
+        hi = order[nxt[0].spec.id] if nxt and nxt[0].spec is not None else len(kids)
+        single = holder.spec is None or len(st.instances(holder.spec)) <= 1
+        for spec in kids:
+            i = order[spec.id]
+            present = (
+                st.instances(spec) if single else [c for c in holder.children if c.spec is spec]
+            )
+            if spec.repeat:
+                before_here = [
+                    c for c in holder.children if c.spec is spec and c.heading.line < pos.line
+                ]
+                after_here = [
+                    c for c in holder.children if c.spec is spec and c.heading.line > pos.line
+                ]
+                if not (lo <= i <= hi) or (after_here and not before_here and present):
+                    continue
+                if before_here and after_here:
+                    continue
+                prefix = _numbers(holder)
+                offers.append((spec, [*prefix, len(before_here) + 1]))
+            elif not present and lo < i < hi:
+                offers.append((spec, None))
+    items: list[Item] = []
+    span = Span(Pos(pos.line, 0), pos)
+    seen: set[tuple[int, tuple[int, ...]]] = set()
+    for spec, numbers in sorted(offers, key=lambda o: o[0].id):
+        key = (spec.id, tuple(numbers or ()))
+        if key in seen:
+            continue
+        seen.add(key)
+        text = section_text(schema, spec, numbers)
+        heading = text.split("\n", 1)[0]
+        items.append(
+            Item(
+                heading,
+                "section",
+                to_snippet(text) if snippets else text,
+                span,
+                snippet=snippets,
+                detail="next numbered section" if numbers else "missing section",
+                documentation=text,
+                sort=f"{spec.id:04d}",
+                filter=heading,
+            )
+        )
+    return items
+
+
+def _numbers(node: Placed) -> list[int]:
+    """The numbers a numbered node holds, from its position (its parent's first)."""
+    if node.spec is None or not node.spec.repeat or node.parent is None:
+        return []
+    same = [c for c in node.parent.children if c.spec is node.spec]
+    return [*_numbers(node.parent), same.index(node) + 1]
