@@ -302,3 +302,10 @@ def test_findings_are_capped_with_a_final_count() -> None:
     assert len(found) == 10
     assert found[-1].code == "too-many"
     assert found[-1].message == "41 more findings not shown (limit 10)"
+
+
+def test_a_missing_title_does_not_make_every_section_misplaced() -> None:
+    text = PLAN.replace("# Implementation Plan: User Login 🔐", "Implementation Plan", 1)
+    [f] = findings(text)
+    assert f.code == "missing-section"
+    assert f.message == "Missing section '# Implementation Plan: <<FEATURE_NAME>>'"

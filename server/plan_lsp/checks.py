@@ -237,6 +237,8 @@ def check_order(ctx: Context) -> Iterator[Finding]:
                 continue
             if spec.parent is not None and (parent.spec is None or spec.parent != parent.spec.id):
                 owner = schema.sections[spec.parent]
+                if not ctx.structure.instances(owner):
+                    continue  # its parent is missing altogether: reported as missing
                 if parent.spec is None and parent is not ctx.structure.root:
                     where = f"not under '{parent.heading.title}'"
                 else:

@@ -89,7 +89,7 @@ def discover(path: str | None, today: _dt.date | None = None) -> dict[str, str]:
             ctx["feature"] = feature
         if (Path(folder) / "spec.md").is_file() and Path(path).name != "spec.md":
             ctx["spec"] = "spec.md"
-    branch = _git(["rev-parse", "--abbrev-ref", "HEAD"], folder)
+    branch = _git(["symbolic-ref", "--short", "HEAD"], folder)
     if branch and branch != "HEAD":
         issue = issue_from_branch(branch)
         if issue:

@@ -36,7 +36,8 @@ def _doc(ls: PlanLanguageServer, uri: str) -> Document:
 
 
 def initialize(ls: PlanLanguageServer, params: types.InitializeParams) -> None:
-    ls.encoding = str(ls.workspace.position_encoding or "utf-16")
+    encoding = ls.workspace.position_encoding or "utf-16"
+    ls.encoding = str(getattr(encoding, "value", encoding))
     opts = params.initialization_options
     if isinstance(opts, dict) and isinstance(opts.get(SECTION), dict):
         opts = opts[SECTION]
@@ -237,10 +238,21 @@ def code_action(
     if doc is None:
         return None
     if not doc.text.strip():
-        return [_scaffold_action(doc)]
+        return _scaffold_actions(ls, doc)
     result = ls.analyze(doc)
     wanted = convert.from_range(doc, params.range, ls.encoding)
-    hits = [f for f in result.findings if f.span.overlaps(wanted)]
+    # Findings on the lines asked about, and those the client says it shows there.
+    shown = {
+        (d.code, d.range.start.line, d.range.start.character)
+        for d in params.context.diagnostics
+        if d.source == convert.SOURCE
+    }
+    hits = []
+    for f in result.findings:
+        on_lines = f.span.start.line <= wanted.end.line and wanted.start.line <= f.span.end.line
+        start = convert.position(doc, f.span.start, ls.encoding)
+        if on_lines or (f.code, start.line, start.character) in shown:
+            hits.append(f)
     if not hits:
         return []
     by_finding = {id(f): convert.diagnostic(doc, f, ls.encoding) for f in hits}
@@ -251,16 +263,20 @@ def code_action(
     return out
 
 
-def _scaffold_action(doc: Document) -> types.CodeAction:
-    return types.CodeAction(
-        title="Insert the implementation plan template",
-        kind=types.CodeActionKind.QuickFix,
-        command=types.Command(
-            title="Insert the implementation plan template",
-            command="plan.scaffold",
-            arguments=[{"uri": doc.uri}],
-        ),
-    )
+def _scaffold_actions(ls: PlanLanguageServer, doc: Document) -> list[types.CodeAction]:
+    """On an empty document: one action per template, replacing the blank text with it."""
+    end = convert.position(doc, doc.position(len(doc.lines), 0, ls.encoding), ls.encoding)
+    whole = types.Range(start=types.Position(line=0, character=0), end=end)
+    return [
+        types.CodeAction(
+            title=f"Insert the {s.name} template",
+            kind=types.CodeActionKind.QuickFix,
+            edit=convert.workspace_edit(
+                doc, [types.TextEdit(range=whole, new_text=s.text)], ls.document_changes
+            ),
+        )
+        for s in _scaffolds(ls, doc)
+    ]
 
 
 # -- commands ----------------------------------------------------------------------------------
