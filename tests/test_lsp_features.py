@@ -412,3 +412,27 @@ async def test_hover_on_heading_field_and_status() -> None:
             "**Status** — Where the plan stands\n\nOne of: Draft, In Progress, Completed"
         )
         assert await hover(lines.index("Brief summary of the implementation approach."), 3) is None
+
+
+async def test_status_request_for_status_bars() -> None:
+    text = PLAN.replace("**Status:** Draft", "**Status:** In Progress").replace(
+        "- [ ] Feature spec approved", "- [x] Feature spec approved"
+    )
+    async with session() as client:
+        open_doc(client, URI, text)
+        got = await client.protocol.send_request_async(
+            "planLsp/status", {"textDocument": {"uri": URI}}
+        )
+        readme = "file:///work/README.md"
+        open_doc(client, readme, "# Readme\n")
+        none = await client.protocol.send_request_async(
+            "planLsp/status", {"textDocument": {"uri": readme}}
+        )
+    assert got._asdict() == {
+        "kind": "plan",
+        "status": "In Progress",
+        "tasksDone": 1,
+        "tasksTotal": 28,
+        "problems": 0,
+    }
+    assert none is None

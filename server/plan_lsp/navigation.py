@@ -153,6 +153,38 @@ def hover(result: Result, pos: Pos) -> tuple[str, Span] | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class Status:
+    """What a status bar shows for a document: its kind, Status value and task progress."""
+
+    kind: str | None
+    status: str | None
+    tasks_done: int
+    tasks_total: int
+    problems: int
+
+
+def status(result: Result) -> Status:
+    outline = result.outline
+    value = None
+    for sec in outline.sections[:2]:
+        for lab in sec.labels:
+            if title_key(lab.label) == "status":
+                value = lab.value
+                break
+        if value is not None:
+            break
+    done = sum(s.tasks_done for s in outline.sections)
+    total = sum(s.tasks_total for s in outline.sections)
+    return Status(
+        result.kind.name if result.kind else None,
+        value,
+        done,
+        total,
+        len(result.findings),
+    )
+
+
 def _node_at(nodes: list[Placed], pos: Pos) -> Placed | None:
     for node in nodes:
         if node.heading.line == pos.line:

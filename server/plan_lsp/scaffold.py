@@ -23,7 +23,9 @@ from plan_lsp.schema import ENUM_SEP, title_key
 from plan_lsp.text import TextEdit, apply_edits
 
 _ISSUE_RE = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9]{0,9}-\d+)(?![0-9])")
-_ISSUE_NUM_RE = re.compile(r"(?:^|[/_-])(\d+)(?:[-_]|$)")
+_ISSUE_PREFIXED_RE = re.compile(r"(?:^|/)(?:issues?|gh)[-_]?(\d+)(?:[-_/]|$)", re.I)
+_ISSUE_NUM_RE = re.compile(r"(?:^|/)#?(\d+)(?:[-_]|$)")
+_NOT_PROJECTS = {"RELEASE", "HOTFIX", "V", "VERSION", "RC", "FEATURE", "FIX", "BUGFIX", "BUILD"}
 _KIND_SUFFIX = re.compile(r"[-_.](?:plan|spec|adr|runbook)$", re.I)
 
 
@@ -42,10 +44,16 @@ def feature_from_path(path: str) -> str | None:
 
 
 def issue_from_branch(branch: str) -> str | None:
-    """``feature/ABC-123-login`` -> ``ABC-123``; ``fix/42-crash`` -> ``#42``."""
-    m = _ISSUE_RE.search(branch) or _ISSUE_RE.search(branch.upper())
+    """``feature/ABC-123-login`` -> ``ABC-123``; ``fix/42-crash`` or ``issue-42`` -> ``#42``."""
+    m = _ISSUE_PREFIXED_RE.search(branch)
+    if m:
+        return f"#{m.group(1)}"
+    m = _ISSUE_RE.search(branch)
     if m:
         return m.group(1)
+    for m in _ISSUE_RE.finditer(branch.upper()):
+        if m.group(1).split("-")[0] not in _NOT_PROJECTS:
+            return m.group(1)
     m = _ISSUE_NUM_RE.search(branch)
     return f"#{m.group(1)}" if m else None
 

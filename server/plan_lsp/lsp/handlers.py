@@ -279,6 +279,37 @@ def _scaffold_actions(ls: PlanLanguageServer, doc: Document) -> list[types.CodeA
     ]
 
 
+STATUS_METHOD = "planLsp/status"
+
+
+def plan_status(ls: PlanLanguageServer, params: Any) -> dict[str, Any] | None:
+    """``planLsp/status {textDocument: {uri}}`` -> the plan's kind, Status and task progress
+    (null for a document that is not open or not a plan)."""
+    uri = None
+    if isinstance(params, dict):
+        uri = (params.get("textDocument") or {}).get("uri")
+    else:
+        doc_param = getattr(params, "textDocument", None) or getattr(params, "text_document", None)
+        uri = getattr(doc_param, "uri", None) if doc_param is not None else None
+        if uri is None and isinstance(doc_param, dict):
+            uri = doc_param.get("uri")
+    if not isinstance(uri, str):
+        raise JsonRpcInvalidParams('planLsp/status takes {"textDocument": {"uri": …}}')
+    doc = ls.document(uri)
+    if doc is None:
+        return None
+    st = navigation.status(ls.analyze(doc))
+    if st.kind is None:
+        return None
+    return {
+        "kind": st.kind,
+        "status": st.status,
+        "tasksDone": st.tasks_done,
+        "tasksTotal": st.tasks_total,
+        "problems": st.problems,
+    }
+
+
 # -- commands ----------------------------------------------------------------------------------
 
 SCAFFOLD_KEYS = {"uri", "feature", "issue", "author", "spec", "template", "position", "fields"}
@@ -396,4 +427,5 @@ def register(ls: PlanLanguageServer) -> None:
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
     )(code_action)
+    feature(STATUS_METHOD)(plan_status)
     ls.command("plan.scaffold")(plan_scaffold)
