@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from plan_lsp.outline import Heading, Outline, front_matter_end
-from plan_lsp.schema import Schema, SectionSpec, numbered, title_key
+from plan_lsp.outline import Block, Heading, Outline, front_matter_end
+from plan_lsp.schema import Numbered, Schema, SectionSpec, numbered, title_key
 from plan_lsp.structure import Placed, Structure, match
 from plan_lsp.text import Pos, Span
 
@@ -219,10 +219,7 @@ def _near_miss(ctx: Context, spec: SectionSpec, container: Placed) -> Placed | N
 
 def _expected_prefix(ctx: Context, node: Placed | None) -> list[int]:
     """Expected numbers of a numbered section instance (its position among its siblings)."""
-    if node is None or node.spec is None or not node.spec.repeat or node.parent is None:
-        return []
-    same = [c for c in node.parent.children if c.spec is node.spec]
-    return _expected_prefix(ctx, node.parent) + [same.index(node) + 1]
+    return ctx.structure.numbers(node) if node is not None else []
 
 
 def check_order(ctx: Context) -> Iterator[Finding]:
@@ -357,13 +354,20 @@ def check_empty(ctx: Context) -> Iterator[Finding]:
         )
 
 
+def _numbered(ctx: Context, node: Placed) -> Numbered | None:
+    cache = ctx.outline.sections[node.index].block.cache
+    if "numbered" not in cache:
+        cache["numbered"] = numbered(node.heading.title)
+    return cache["numbered"]  # type: ignore[no-any-return]
+
+
 def check_numbering(ctx: Context) -> Iterator[Finding]:
     """Numbered sections (``Phase N``, ``Step N.M``) counted 1, 2, 3 within their parent."""
     for node in ctx.structure.nodes:
         spec = node.spec
         if spec is None or not spec.repeat:
             continue
-        n = numbered(node.heading.title)
+        n = _numbered(ctx, node)
         if n is None:
             continue
         parent_spec = node.parent.spec if node.parent is not None else None
@@ -391,9 +395,9 @@ def check_numbering(ctx: Context) -> Iterator[Finding]:
 # -- content -----------------------------------------------------------------------------------
 
 
-def check_fields(ctx: Context) -> Iterator[Finding]:
+def section_fields(ctx: Context, block: Block, base: int) -> Iterator[Finding]:
     """``<<FIELD>>`` markers still to resolve, and ``{{token}}`` left from a raw template."""
-    for m in ctx.outline.markers:
+    for m in block.markers:
         if m.kind == "field":
             spec = ctx.schema.field(m.name)
             what = f": {spec.description}" if spec is not None and spec.description else ""
@@ -401,44 +405,63 @@ def check_fields(ctx: Context) -> Iterator[Finding]:
                 ctx, "unresolved-field", f"Unresolved field '{m.name}'{what}", m.span, field=m.name
             )
         else:
+            line = ctx.outline.lines[base + m.span.start.line]
+            text = line[m.span.start.character : m.span.end.character]
             yield _f(
-                ctx,
-                "template-token",
-                f"Leftover template token '{_text(ctx, m.span)}'",
-                m.span,
-                token=m.name,
+                ctx, "template-token", f"Leftover template token '{text}'", m.span, token=m.name
             )
-
-
-def _text(ctx: Context, span: Span) -> str:
-    return ctx.outline.lines[span.start.line][span.start.character : span.end.character]
 
 
 def _value_key(value: str) -> str:
     return " ".join(value.split()).casefold()
 
 
-def check_values(ctx: Context) -> Iterator[Finding]:
+def section_values(ctx: Context, block: Block, base: int) -> Iterator[Finding]:
     """Enumerated values (``**Status:** Draft | In Progress | Completed``) set to one allowed."""
     enums = ctx.schema.enums
     if not enums:
         return
+    for lab in block.labels:
+        values = enums.get(title_key(lab.label))
+        if not values or "<<" in lab.value or "{{" in lab.value:
+            continue
+        allowed = {_value_key(v) for v in values}
+        if _value_key(lab.value) in allowed:
+            continue
+        shown = ", ".join(values)
+        if not lab.value.strip():
+            msg = f"{lab.label} is empty: expected one of {shown}"
+        else:
+            msg = f"Invalid {lab.label} '{lab.value}': expected one of {shown}"
+        yield _f(ctx, "invalid-value", msg, lab.value_span, label=lab.label, values=list(values))
+
+
+SectionCheck = Callable[[Context, Block, int], Iterator[Finding]]
+
+SECTION_CHECKS: tuple[SectionCheck, ...] = (section_fields, section_values)
+"""Checks of one section's own contents: computed once per block, reused while it is unedited."""
+
+
+def check_sections(ctx: Context) -> Iterator[Finding]:
+    """The per-section checks, from each block's cache where it is still valid."""
+    key = ("findings", ctx.schema.version)
     for sec in ctx.outline.sections:
-        for lab in sec.labels:
-            values = enums.get(title_key(lab.label))
-            if not values or "<<" in lab.value or "{{" in lab.value:
-                continue
-            allowed = {_value_key(v) for v in values}
-            if _value_key(lab.value) in allowed:
-                continue
-            shown = ", ".join(values)
-            if not lab.value.strip():
-                msg = f"{lab.label} is empty: expected one of {shown}"
-            else:
-                msg = f"Invalid {lab.label} '{lab.value}': expected one of {shown}"
-            yield _f(
-                ctx, "invalid-value", msg, lab.value_span, label=lab.label, values=list(values)
-            )
+        block = sec.block
+        found = block.cache.get(key)
+        if found is None:
+            found = [f for check in SECTION_CHECKS for f in check(ctx, block, sec.start)]
+            block.cache[key] = found
+        if sec.start:
+            for f in found:
+                yield Finding(f.code, f.severity, f.message, _moved(f.span, sec.start), f.data)
+        else:
+            yield from found
+
+
+def _moved(span: Span, by: int) -> Span:
+    return Span(
+        Pos(span.start.line + by, span.start.character), Pos(span.end.line + by, span.end.character)
+    )
 
 
 def check_front(ctx: Context) -> Iterator[Finding]:
@@ -479,8 +502,7 @@ CHECKS: tuple[Check, ...] = (
     check_duplicates,
     check_empty,
     check_numbering,
-    check_fields,
-    check_values,
+    check_sections,
 )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from plan_lsp.engine import Result
 from plan_lsp.insertions import section_text, to_snippet
@@ -108,9 +108,9 @@ def _without_heading(outline: Outline, line: int) -> Outline:
     for sec in outline.sections:
         if sec.heading is not None and sec.heading.line == line and sections:
             prev = sections.pop()
-            sec = replace(prev, end=sec.end)
+            sec = prev.with_end(sec.end)
         sections.append(sec)
-    return Outline(outline.lines, sections)
+    return Outline(outline.lines, sections, outline.front, outline.setext)
 
 
 def _fields(result: Result, schema: Schema, pos: Pos, line: str, start: int) -> list[Item]:
@@ -242,7 +242,7 @@ def _sections(st: Structure, schema: Schema, pos: Pos, before: str, snippets: bo
                     continue
                 if before_here and after_here:
                     continue
-                prefix = _numbers(holder)
+                prefix = st.numbers(holder) if holder is not st.root else []
                 offers.append((spec, [*prefix, len(before_here) + 1]))
             elif not present and lo < i < hi:
                 offers.append((spec, None))
@@ -270,11 +270,3 @@ def _sections(st: Structure, schema: Schema, pos: Pos, before: str, snippets: bo
             )
         )
     return items
-
-
-def _numbers(node: Placed) -> list[int]:
-    """The numbers a numbered node holds, from its position (its parent's first)."""
-    if node.spec is None or not node.spec.repeat or node.parent is None:
-        return []
-    same = [c for c in node.parent.children if c.spec is node.spec]
-    return [*_numbers(node.parent), same.index(node) + 1]

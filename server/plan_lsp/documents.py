@@ -94,6 +94,14 @@ class Document:
     def text(self) -> str:
         return "".join(self.lines)
 
+    def content_lines(self, start: int = 0, end: int | None = None) -> list[str]:
+        """Lines ``start``..``end`` without their endings, as the outline parser reads them
+        (a leading BOM read as a space, which keeps every column)."""
+        out = [content(x) for x in self.lines[start:end]]
+        if start == 0 and out and out[0].startswith("\ufeff"):
+            out[0] = " " + out[0][1:]
+        return out
+
     def line(self, n: int) -> str:
         """Content of line ``n`` ('' past the end)."""
         return content(self.lines[n]) if 0 <= n < len(self.lines) else ""

@@ -78,10 +78,10 @@ def path_matches(path: str, globs: Iterable[str]) -> bool:
 def title_matches(kind: Kind, outline: Outline) -> bool:
     """Whether the document's first heading is the kind's title."""
     title = kind.schema.title
-    heads = outline.headings
-    if title is None or not heads:
+    first = outline.first_heading
+    if title is None or first is None:
         return False
-    return heads[0].level == title.level and kind.schema.matches(title, heads[0].title)
+    return first.level == title.level and kind.schema.matches(title, first.title)
 
 
 def detect(

@@ -1,8 +1,14 @@
 """Markdown -> plan outline: headings, sections, fields, template tokens, labels, tasks, tables.
 
-The document is parsed once with markdown-it-py's block parser (its line maps give exact lines);
-what the checks need is kept as a compact :class:`Outline`, never the token stream.
-Only headings at the document's top level (not inside lists or block quotes) open sections.
+The document is parsed with markdown-it-py's block parser (its line maps give exact lines); what
+the checks need is kept as a compact :class:`Outline`, never the token stream. Only headings at
+the document's top level (not inside lists or block quotes) open sections.
+
+A section's contents are kept relative to its first line (a :class:`Block`), so an edit inside one
+section re-parses only that section (:func:`update`) and the sections after it just move: a
+top-level heading outside fences is a block boundary. Edits that could move a boundary (a heading,
+a fence, an HTML block, setext underlines, front matter) fall back to a full parse, and the result
+is always what a full parse gives.
 """
 
 from __future__ import annotations
@@ -11,8 +17,10 @@ import bisect
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from plan_lsp.text import Pos, Span, normalize
 
@@ -27,6 +35,7 @@ LABEL_RE = re.compile(
     r"\*\*(?P<label>[^*\n]+?)(?::\*\*|\*\*:)[ \t]*(?P<value>.*?)[ \t]*$"
 )
 _TASK_RE = re.compile(r"^\[([ xX])\][ \t]")
+_FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,20 +81,113 @@ class Heading:
         return self.title_span
 
 
-@dataclass(slots=True)
-class Section:
-    """The lines from a heading up to the next top-level heading (the preamble has no heading)."""
+def _shift(span: Span, by: int) -> Span:
+    return Span(
+        Pos(span.start.line + by, span.start.character), Pos(span.end.line + by, span.end.character)
+    )
 
-    heading: Heading | None
-    start: int
-    end: int
-    body_start: int
+
+@dataclass(eq=False, slots=True)
+class Block:
+    """What a section holds, in lines relative to its first line (so it moves for free)."""
+
+    length: int
+    heading: Heading | None = None
+    body_offset: int = 0
     has_content: bool = False
     markers: list[Marker] = field(default_factory=list)
     labels: list[Labeled] = field(default_factory=list)
     tasks_done: int = 0
     tasks_total: int = 0
     tables: list[Table] = field(default_factory=list)
+    cache: dict[Any, Any] = field(default_factory=dict)
+    """Results derived from this block alone (per-section findings), reused while it lives."""
+
+
+class Section:
+    """The lines from a heading up to the next top-level heading (the preamble has no heading).
+
+    Positions are absolute; they are computed from the block on first use.
+    """
+
+    __slots__ = ("_abs", "block", "end", "start")
+
+    def __init__(self, start: int, end: int, block: Block) -> None:
+        self.start = start
+        self.end = end
+        self.block = block
+        self._abs: dict[str, Any] = {}
+
+    def moved(self, by: int) -> Section:
+        return Section(self.start + by, self.end + by, self.block)
+
+    def with_end(self, end: int) -> Section:
+        return Section(self.start, end, self.block)
+
+    def _get(self, key: str) -> Any:
+        hit = self._abs.get(key)
+        if hit is None:
+            by, b = self.start, self.block
+            if key == "heading":
+                h = b.heading
+                hit = (
+                    None
+                    if h is None
+                    else Heading(h.level, h.title, by, _shift(h.title_span, by), h.setext)
+                )
+            elif key == "markers":
+                hit = (
+                    [Marker(m.kind, m.name, _shift(m.span, by)) for m in b.markers]
+                    if by
+                    else (b.markers)
+                )
+            elif key == "labels":
+                hit = (
+                    [
+                        Labeled(
+                            x.label, x.value, _shift(x.label_span, by), _shift(x.value_span, by)
+                        )
+                        for x in b.labels
+                    ]
+                    if by
+                    else b.labels
+                )
+            elif key == "tables":
+                hit = [Table(t.line + by, t.header, t.rows) for t in b.tables]
+            self._abs[key] = hit if hit is not None else False
+        return hit if hit is not False else None
+
+    @property
+    def heading(self) -> Heading | None:
+        return self._get("heading")  # type: ignore[no-any-return]
+
+    @property
+    def markers(self) -> list[Marker]:
+        return self._get("markers")  # type: ignore[no-any-return]
+
+    @property
+    def labels(self) -> list[Labeled]:
+        return self._get("labels")  # type: ignore[no-any-return]
+
+    @property
+    def tables(self) -> list[Table]:
+        return self._get("tables")  # type: ignore[no-any-return]
+
+    @property
+    def body_start(self) -> int:
+        return self.start + self.block.body_offset
+
+    @property
+    def has_content(self) -> bool:
+        return self.block.has_content
+
+    @property
+    def tasks_done(self) -> int:
+        return self.block.tasks_done
+
+    @property
+    def tasks_total(self) -> int:
+        return self.block.tasks_total
 
 
 @dataclass(slots=True)
@@ -94,10 +196,21 @@ class Outline:
 
     lines: list[str]
     sections: list[Section]
+    front: int = 0
+    """Lines taken by YAML front matter at the top."""
+    setext: bool = False
+    """Whether any top-level heading is a setext one (then edits always re-parse in full)."""
 
     @property
     def headings(self) -> list[Heading]:
-        return [s.heading for s in self.sections if s.heading is not None]
+        return [h for s in self.sections if (h := s.heading) is not None]
+
+    @property
+    def first_heading(self) -> Heading | None:
+        for s in self.sections[:2]:
+            if s.heading is not None:
+                return s.heading
+        return None
 
     @property
     def markers(self) -> list[Marker]:
@@ -118,81 +231,6 @@ def parser() -> MarkdownIt:
     return md
 
 
-def parse(text: str) -> Outline:
-    """Parse ``text`` into an :class:`Outline`. Never raises on any input."""
-    norm = normalize(text)
-    lines = norm.split("\n")
-    full = norm
-    front = front_matter_end(lines)
-    if front:
-        # YAML front matter is not Markdown: blank it for the parser, keep the line numbers.
-        norm = "\n" * front + "\n".join(lines[front:])
-    tokens = parser().parse(norm)
-
-    sections: list[Section] = []
-    # Preamble: lines before the first top-level heading.
-    current = Section(heading=None, start=0, end=len(lines), body_start=0)
-    sections.append(current)
-    in_thead = False
-    header: list[str] = []
-    rows = 0
-    table_line = 0
-    for i, tok in enumerate(tokens):
-        t = tok.type
-        if t == "heading_open" and tok.level == 0 and tok.map:
-            line, end = tok.map
-            inline = tokens[i + 1]
-            title = inline.content.strip()
-            setext = tok.markup in ("=", "-")
-            raw = lines[line]
-            col = raw.find(title) if title else -1
-            if col < 0:
-                col = len(raw)
-            span = Span(Pos(line, col), Pos(line, col + len(title) if title else col))
-            if setext:
-                first = lines[line]
-                stripped = first.strip()
-                col = first.find(stripped)
-                span = Span(Pos(line, col), Pos(line, col + len(stripped)))
-            heading = Heading(len(tok.tag) and int(tok.tag[1]), title, line, span, setext)
-            current.end = line
-            current = Section(heading=heading, start=line, end=len(lines), body_start=end)
-            sections.append(current)
-        elif t == "inline" and tok.map:
-            prev = tokens[i - 1].type if i else ""
-            if prev == "paragraph_open":
-                content = tok.content
-                m = _TASK_RE.match(content)
-                if m and i >= 2 and tokens[i - 2].type == "list_item_open":
-                    current.tasks_total += 1
-                    if m.group(1) != " ":
-                        current.tasks_done += 1
-                if "**" in content:
-                    for ln in range(tok.map[0], tok.map[1]):
-                        lab = _label(lines[ln], ln)
-                        if lab is not None:
-                            current.labels.append(lab)
-            elif in_thead:
-                header.append(tok.content.strip())
-        elif t == "table_open" and tok.map:
-            table_line, header, rows = tok.map[0], [], 0
-        elif t == "thead_open":
-            in_thead = True
-        elif t == "thead_close":
-            in_thead = False
-        elif t == "tr_open" and not in_thead:
-            rows += 1
-        elif t == "table_close":
-            current.tables.append(Table(table_line, tuple(header), rows))
-
-    if len(sections) > 1 and sections[0].end == 0:
-        sections.pop(0)
-    for s in sections:
-        s.has_content = any(lines[n].strip() for n in range(max(s.body_start, front), s.end))
-    _attach_markers(full, lines, sections)
-    return Outline(lines, sections)
-
-
 def front_matter_end(lines: list[str]) -> int:
     """Number of lines taken by a YAML front matter block at the top (0 if none)."""
     if not lines or lines[0].rstrip() != "---":
@@ -201,6 +239,118 @@ def front_matter_end(lines: list[str]) -> int:
         if lines[i].rstrip() in ("---", "..."):
             return i + 1
     return 0
+
+
+def parse(text: str) -> Outline:
+    """Parse ``text`` into an :class:`Outline`. Never raises on any input."""
+    return parse_lines(normalize(text).split("\n"))
+
+
+def parse_lines(lines: list[str]) -> Outline:
+    """Parse a document given as lines (no line ends; a leading BOM already a space)."""
+    front = front_matter_end(lines)
+    body = [""] * front + lines[front:] if front else lines
+    tokens = parser().parse("\n".join(body))
+    sections: list[Section] = []
+    setext = False
+    starts: list[tuple[int, Heading | None, int]] = [(0, None, 0)]
+    for i, tok in enumerate(tokens):
+        if tok.type == "heading_open" and tok.level == 0 and tok.map:
+            line, end = tok.map
+            heading = _heading(tok, tokens[i + 1], lines[line], line)
+            setext = setext or heading.setext
+            starts.append((line, heading, end - line))
+    if len(starts) > 1 and starts[1][0] == 0:
+        starts.pop(0)
+    bounds = [s[0] for s in starts] + [len(lines)]
+    # One pass over the tokens, handing each to the section it lies in.
+    k = 0
+    blocks = [
+        Block(bounds[j + 1] - bounds[j], starts[j][1], starts[j][2]) for j in range(len(starts))
+    ]
+    state = _TableState()
+    for i, tok in enumerate(tokens):
+        if tok.map:
+            while k + 1 < len(starts) and tok.map[0] >= bounds[k + 1]:
+                k += 1
+        _collect(tokens, i, tok, blocks[k], lines, bounds[k], state)
+    for j, b in enumerate(blocks):
+        _finish(b, lines, bounds[j], max(front - bounds[j], 0))
+        sections.append(Section(bounds[j], bounds[j + 1], b))
+    outline = Outline(lines, sections, front, setext)
+    _attach_markers(lines, sections)
+    return outline
+
+
+def _heading(tok: Token, inline: Token, raw: str, base: int) -> Heading:
+    """A heading at ``base``-relative line numbers (``tok.map`` is relative to the parsed text)."""
+    line = tok.map[0] if tok.map else 0
+    title = inline.content.strip()
+    setext = tok.markup in ("=", "-")
+    if setext:
+        stripped = raw.strip()
+        col = raw.find(stripped)
+        span = Span(Pos(line - base, col), Pos(line - base, col + len(stripped)))
+    else:
+        col = raw.find(title) if title else -1
+        if col < 0:
+            col = len(raw)
+        span = Span(Pos(line - base, col), Pos(line - base, col + len(title)))
+    return Heading(int(tok.tag[1]) if len(tok.tag) == 2 else 1, title, line - base, span, setext)
+
+
+class _TableState:
+    __slots__ = ("header", "in_thead", "line", "rows")
+
+    def __init__(self) -> None:
+        self.in_thead = False
+        self.header: list[str] = []
+        self.rows = 0
+        self.line = 0
+
+
+def _collect(
+    tokens: list[Token],
+    i: int,
+    tok: Token,
+    block: Block,
+    lines: list[str],
+    base: int,
+    table: _TableState,
+) -> None:
+    """Record what ``tok`` adds to ``block`` (positions relative to ``base``)."""
+    t = tok.type
+    if t == "inline" and tok.map:
+        prev = tokens[i - 1].type if i else ""
+        if prev == "paragraph_open":
+            content = tok.content
+            m = _TASK_RE.match(content)
+            if m and i >= 2 and tokens[i - 2].type == "list_item_open":
+                block.tasks_total += 1
+                if m.group(1) != " ":
+                    block.tasks_done += 1
+            if "**" in content:
+                for ln in range(tok.map[0], tok.map[1]):
+                    lab = _label(lines[ln], ln - base)
+                    if lab is not None:
+                        block.labels.append(lab)
+        elif table.in_thead:
+            table.header.append(tok.content.strip())
+    elif t == "table_open" and tok.map:
+        table.line, table.header, table.rows = tok.map[0] - base, [], 0
+    elif t == "thead_open":
+        table.in_thead = True
+    elif t == "thead_close":
+        table.in_thead = False
+    elif t == "tr_open" and not table.in_thead:
+        table.rows += 1
+    elif t == "table_close":
+        block.tables.append(Table(table.line, tuple(table.header), table.rows))
+
+
+def _finish(block: Block, lines: list[str], base: int, skip: int) -> None:
+    start = base + max(block.body_offset, skip)
+    block.has_content = any(lines[n].strip() for n in range(start, base + block.length))
 
 
 def _label(raw: str, line: int) -> Labeled | None:
@@ -218,22 +368,103 @@ def _label(raw: str, line: int) -> Labeled | None:
     )
 
 
-def _attach_markers(norm: str, lines: list[str], sections: list[Section]) -> None:
-    if "<<" not in norm and "{{" not in norm and "{%" not in norm:
-        return
-    starts = [0]
-    for ln in lines[:-1]:
-        starts.append(starts[-1] + len(ln) + 1)
-    sec_starts = [s.start for s in sections]
-    for m in _MARKER_RE.finditer(norm):
-        a, b = m.span()
-        line = bisect.bisect_right(starts, a) - 1
-        col = a - starts[line]
-        # A token cannot span lines (the patterns exclude newlines).
-        span = Span(Pos(line, col), Pos(line, col + (b - a)))
-        if m.group(1) is not None:
-            marker = Marker("field", m.group(1), span)
-        else:
-            name = m.group(2) if m.group(2) is not None else (m.group(3) or "")
-            marker = Marker("token", name.strip(), span)
-        sections[bisect.bisect_right(sec_starts, line) - 1].markers.append(marker)
+def _markers_in(lines: list[str], start: int, end: int) -> list[Marker]:
+    """Markers of lines ``start``..``end`` (positions relative to ``start``)."""
+    out: list[Marker] = []
+    for n in range(start, end):
+        line = lines[n]
+        if "<<" not in line and "{{" not in line and "{%" not in line:
+            continue
+        for m in _MARKER_RE.finditer(line):
+            span = Span(Pos(n - start, m.start()), Pos(n - start, m.end()))
+            if m.group(1) is not None:
+                out.append(Marker("field", m.group(1), span))
+            else:
+                name = m.group(2) if m.group(2) is not None else (m.group(3) or "")
+                out.append(Marker("token", name.strip(), span))
+    return out
+
+
+def _attach_markers(lines: list[str], sections: list[Section]) -> None:
+    for s in sections:
+        s.block.markers = _markers_in(lines, s.start, s.end)
+
+
+# -- incremental -------------------------------------------------------------------------------
+
+
+def update(prev: Outline, lines: list[str], first: int, old: int, new: int) -> Outline:
+    """The outline of ``lines``, which are ``prev``'s lines with ``old`` lines at ``first``
+    replaced by ``new`` lines. Re-parses one section when the edit stays inside it, else all."""
+    got = _update_one(prev, lines, first, old, new)
+    return got if got is not None else parse_lines(lines)
+
+
+def _update_one(prev: Outline, lines: list[str], first: int, old: int, new: int) -> Outline | None:
+    if prev.setext or first < prev.front + (1 if prev.front else 0) or not prev.sections:
+        return None
+    starts = [s.start for s in prev.sections]
+    k = bisect.bisect_right(starts, first) - 1
+    if k < 0:
+        return None
+    sec = prev.sections[k]
+    if sec.block.heading is not None and first <= sec.start:
+        # The edit touches this section's heading line; unless it only appends lines to the
+        # section before (an insertion that leaves the heading line as it was), start over.
+        return None
+    if first + old > sec.end:
+        return None  # it spans into the next section
+    delta = new - old
+    end = sec.end + delta
+    if end <= sec.start:
+        return None
+    piece = lines[sec.start : end]
+    tokens = parser().parse("\n".join(piece))
+    heads = [t for t in tokens if t.type == "heading_open" and t.level == 0]
+    want = 1 if sec.block.heading is not None else 0
+    if len(heads) != want or (want and heads[0].map and heads[0].map[0] != 0):
+        return None  # a heading appeared or went: boundaries move
+    last = len(piece)
+    while last > 0 and not piece[last - 1].strip():
+        last -= 1
+    for t in tokens:
+        if t.type == "fence" and t.map:
+            close = piece[t.map[1] - 1] if t.map[1] - 1 > t.map[0] else ""
+            m = _FENCE_CLOSE.match(close)
+            if not m or m.group(1)[0] != t.markup[0] or len(m.group(1)) < len(t.markup):
+                return None  # an unclosed fence would run on into the next section
+        elif t.type == "html_block" and t.map and t.map[1] >= last and k + 1 < len(prev.sections):
+            return None  # an HTML block at the end could swallow the next heading
+    heading = None
+    body_offset = 0
+    if want:
+        h = heads[0]
+        i = tokens.index(h)
+        heading = _heading(h, tokens[i + 1], piece[0], 0)
+        if heading.setext:
+            return None
+        body_offset = (h.map[1] - h.map[0]) if h.map else 1
+    block = Block(len(piece), heading, body_offset)
+    state = _TableState()
+    for i, tok in enumerate(tokens):
+        _collect(tokens, i, tok, block, piece, 0, state)
+    _finish(block, piece, 0, 0)
+    block.markers = _markers_in(piece, 0, len(piece))
+    sections = prev.sections[:k]
+    sections.append(Section(sec.start, end, block))
+    sections.extend(s.moved(delta) for s in prev.sections[k + 1 :])
+    return Outline(lines, sections, prev.front, prev.setext)
+
+
+def merge_changes(changes: list[tuple[int, int, int]]) -> tuple[int, int, int] | None:
+    """One (first line, old count, new count) region covering a sequence of line edits."""
+    if not changes:
+        return None
+    start, old, new = changes[0]
+    for line, o, n in changes[1:]:
+        a = min(start, line)
+        e = max(start + new, line + o)
+        old = (e - new + old) - a
+        new = (e - a) - o + n
+        start = a
+    return start, old, new

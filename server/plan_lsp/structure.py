@@ -31,6 +31,8 @@ class Placed:
     children: list[Placed] = field(default_factory=list)
     end: int = 0
     """First line after its subtree."""
+    ordinal: int = 0
+    """1-based position among its parent's children matched to the same section."""
 
 
 @dataclass(slots=True)
@@ -43,6 +45,16 @@ class Structure:
 
     def instances(self, spec: SectionSpec) -> list[Placed]:
         return self.by_spec.get(spec.id, [])
+
+    def numbers(self, node: Placed) -> list[int]:
+        """The numbers a numbered section instance should carry (``Step 2.3`` -> [2, 3])."""
+        out: list[int] = []
+        n: Placed | None = node
+        while n is not None and n.spec is not None and n.spec.repeat:
+            out.append(n.ordinal)
+            n = n.parent
+        out.reverse()
+        return out
 
 
 class _Index:
@@ -90,13 +102,21 @@ def match(outline: Outline, schema: Schema) -> Structure:
     nodes: list[Placed] = []
     by_spec: dict[int, list[Placed]] = {}
     stack: list[Placed] = [root]
+    counts: dict[tuple[int, int], int] = {}
     for i, sec in enumerate(outline.sections):
         h = sec.heading
         if h is None:
             continue
-        cands = index.candidates(h.title)
+        key = ("candidates", schema.version)
+        block = sec.block
+        cands = block.cache.get(key)
+        if cands is None:
+            cands = index.candidates(h.title)
+            block.cache[key] = cands
         spec: SectionSpec | None = None
-        if cands:
+        if len(cands) == 1:
+            spec = cands[0]
+        elif cands:
             # Expected here: a child of the nearest matched ancestor at a lower heading level.
             context = [p for p in stack if p.level < h.level]
             ancestors = [p.spec.id for p in reversed(context) if p.spec is not None]
@@ -113,6 +133,9 @@ def match(outline: Outline, schema: Schema) -> Structure:
             stack.pop()
         parent = stack[-1]
         node = Placed(i, h, spec, level, parent)
+        if spec is not None:
+            ck = (id(parent), spec.id)
+            counts[ck] = node.ordinal = counts.get(ck, 0) + 1
         parent.children.append(node)
         nodes.append(node)
         if spec is not None:

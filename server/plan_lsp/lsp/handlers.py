@@ -138,6 +138,7 @@ def did_close(ls: PlanLanguageServer, params: types.DidCloseTextDocumentParams) 
     uri = params.text_document.uri
     ls.documents.pop(uri, None)
     ls.results.pop(uri, None)
+    ls.outlines.pop(uri, None)
     ls.dirty.discard(uri)
     if not ls.pull_diagnostics:
         ls.text_document_publish_diagnostics(

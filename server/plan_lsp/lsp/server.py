@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import sys
@@ -29,6 +30,7 @@ from plan_lsp.documents import UTF16, Document
 from plan_lsp.engine import Result
 from plan_lsp.kinds import Kind
 from plan_lsp.lsp import convert
+from plan_lsp.outline import Outline, merge_changes, parse_lines, update
 
 log = logging.getLogger("plan_lsp")
 
@@ -92,6 +94,8 @@ class PlanLanguageServer(LanguageServer):
         """Open documents by URI: the server's own copy of their text."""
         self.results: dict[str, tuple[int | None, int, Result]] = {}
         """Last check per URI: (document version, settings generation, result)."""
+        self.outlines: dict[str, Outline] = {}
+        """Last outline per URI, brought up to date edit by edit (one section re-parsed)."""
         self.settings = settings.Settings()
         """Current settings (defaults until the client sends some)."""
         self.generation = 0
@@ -232,13 +236,31 @@ class PlanLanguageServer(LanguageServer):
     def document(self, uri: str) -> Document | None:
         return self.documents.get(uri)
 
+    def outline(self, doc: Document) -> Outline:
+        """``doc``'s outline, updated from the last one by the edits since (or parsed anew)."""
+        prev = self.outlines.get(doc.uri)
+        region = merge_changes(doc.changed_lines)
+        doc.changed_lines.clear()
+        if prev is None:
+            outline = parse_lines(doc.content_lines())
+        elif region is None:
+            outline = prev
+        else:
+            first, old, new = region
+            lines = prev.lines[:first] + doc.content_lines(first, first + new)
+            lines += prev.lines[first + old :]
+            outline = update(prev, lines, first, old, new)
+        self.outlines[doc.uri] = outline
+        return outline
+
     def analyze(self, doc: Document) -> Result:
         """The check of ``doc`` at its current version (cached)."""
         hit = self.results.get(doc.uri)
         if hit is not None and hit[0] == doc.version and hit[1] == self.generation:
             return hit[2]
         path = uri_to_path(doc.uri) or urlparse(doc.uri).path
-        result = engine.check(doc.text, path, self.kinds(), self.options())
+        outline = self.outline(doc)
+        result = engine.check("", path, self.kinds(), self.options(), outline=outline)
         self.results[doc.uri] = (doc.version, self.generation, result)
         return result
 
@@ -289,6 +311,11 @@ def serve(*, tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> No
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     server = PlanLanguageServer()
     register(server)
+    # Long-lived imports need no collecting; keep the young generations roomy so a keystroke
+    # on a large plan does not pay for a full collection.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
     if tcp:
         server.start_tcp(host, port)
     else:
