@@ -1,0 +1,308 @@
+/**
+ * Starting, restarting and talking to the language server.
+ *
+ * The server is the bundled `plan_lsp` (bundled/libs), run by a Python >= 3.11 found as
+ * src/common/interpreter.ts says, or the command in `planLsp.server.command`. A server that
+ * exits is restarted, at most 5 times in 3 minutes, and the log says why it stopped.
+ */
+import { spawn } from "node:child_process";
+import * as os from "node:os";
+import * as vscode from "vscode";
+import {
+  CloseAction,
+  DidChangeConfigurationNotification,
+  ErrorAction,
+  ExecuteCommandRequest,
+  LanguageClient,
+  RevealOutputChannelOn,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from "vscode-languageclient/node";
+
+import { candidates, chooseServer, describeSource, MINIMUM_PYTHON, type ServerCommand } from "./interpreter";
+import { traceLevel } from "./log";
+import { onInterpreterChange, probe, selectedInterpreter } from "./python";
+import { RestartPolicy } from "./restarts";
+import { SECTION, serverCommand, serverSettings, wrap, type Places } from "./settings";
+import { STATUS_METHOD } from "./status";
+
+export const DOCUMENTS = [
+  { scheme: "file", language: "markdown" },
+  { scheme: "untitled", language: "markdown" },
+];
+
+/** Thrown by requests when no server runs (no Python, or it was stopped). */
+export class NoServerError extends Error {}
+
+export class PlanServer implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private readonly crashes = new RestartPolicy(5, 3 * 60 * 1000);
+  private queue: Promise<void> = Promise.resolve();
+  private queued: Promise<void> | undefined;
+  private lastExit: string | undefined;
+  private notified = false;
+  private readonly changed = new vscode.EventEmitter<void>();
+  private readonly subscriptions: { dispose(): unknown }[] = [];
+
+  /** Fires when the server starts or stops. */
+  readonly onDidChangeState = this.changed.event;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly log: vscode.LogOutputChannel,
+  ) {
+    this.subscriptions.push(
+      this.changed,
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        this.configurationChanged(e);
+      }),
+      log.onDidChangeLogLevel((level) => {
+        void this.client?.setTrace(traceLevel(level));
+      }),
+    );
+    void onInterpreterChange(() => {
+      if (serverCommand((key) => this.config().get(key)).length === 0) {
+        void this.restart("the Python extension's interpreter changed");
+      }
+    }).then((disposable) => disposable && this.subscriptions.push(disposable));
+  }
+
+  /** Starts the server (again), after any start or stop already asked for; coalesces requests. */
+  restart(reason: string): Promise<void> {
+    if (this.queued) {
+      return this.queued;
+    }
+    const run = this.queue.then(async () => {
+      this.queued = undefined;
+      await this.stopClient();
+      this.crashes.reset();
+      this.notified = false;
+      await this.startClient(reason);
+    });
+    this.queued = run;
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  get running(): boolean {
+    return this.client?.isRunning() ?? false;
+  }
+
+  /** `plan.scaffold` through `workspace/executeCommand`; the server applies the edit. */
+  async scaffold(argument: Record<string, unknown>): Promise<{ applied?: boolean; failureReason?: string }> {
+    const client = await this.ready();
+    return (await client.sendRequest(ExecuteCommandRequest.type, {
+      command: "plan.scaffold",
+      arguments: [argument],
+    })) as { applied?: boolean; failureReason?: string };
+  }
+
+  /** `planLsp/status` for a document (null: not a plan, or not open in the server). */
+  async status(uri: vscode.Uri): Promise<unknown> {
+    const client = this.client;
+    if (!client?.isRunning()) {
+      return null;
+    }
+    return client.sendRequest(STATUS_METHOD, {
+      textDocument: { uri: client.code2ProtocolConverter.asUri(uri) },
+    });
+  }
+
+  /** The URI as the server knows it. */
+  protocolUri(uri: vscode.Uri): string {
+    return this.client?.code2ProtocolConverter.asUri(uri) ?? uri.toString();
+  }
+
+  async dispose(): Promise<void> {
+    for (const d of this.subscriptions) {
+      d.dispose();
+    }
+    await this.queue;
+    await this.stopClient();
+  }
+
+  private async ready(): Promise<LanguageClient> {
+    await this.queue;
+    if (!this.client?.isRunning()) {
+      throw new NoServerError("the plan-lsp server is not running (the \"Plan LSP\" output says why)");
+    }
+    return this.client;
+  }
+
+  private config(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration(SECTION, vscode.workspace.workspaceFolders?.[0]?.uri);
+  }
+
+  private places(): Places {
+    return { workspaceFolder: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, userHome: os.homedir() };
+  }
+
+  /** What the server is sent: the `planLsp.*` settings it reads. */
+  settings(): Record<string, unknown> {
+    const config = this.config();
+    return serverSettings((key) => config.get(key), this.places());
+  }
+
+  private configurationChanged(e: vscode.ConfigurationChangeEvent): void {
+    if (e.affectsConfiguration(`${SECTION}.server`)) {
+      void this.restart("planLsp.server.command changed");
+    } else if (e.affectsConfiguration(SECTION) && this.client?.isRunning()) {
+      const settings = this.settings();
+      this.log.info(`Settings changed; sending them to the server: ${JSON.stringify(settings)}`);
+      void this.client.sendNotification(DidChangeConfigurationNotification.type, { settings: wrap(settings) });
+    }
+  }
+
+  private async findServer(): Promise<ServerCommand | undefined> {
+    const setting = serverCommand((key) => this.config().get(key), this.places());
+    const fromPython = setting.length > 0 ? undefined : await selectedInterpreter(vscode.workspace.workspaceFolders?.[0]?.uri);
+    if (fromPython) {
+      this.log.info(`The Python extension's interpreter: ${fromPython.join(" ")}`);
+    }
+    const tried = candidates(setting, fromPython, process.platform);
+    const launcher = this.context.asAbsolutePath("bundled/tool/lsp_server.py");
+    const choice = await chooseServer(tried, launcher, probe);
+    for (const note of choice.notes) {
+      this.log.warn(note);
+    }
+    if (choice.ok) {
+      return choice.server;
+    }
+    this.log.error(
+      `No Python ${MINIMUM_PYTHON.join(".")} or newer found (tried: ${tried
+        .map((c) => `${c.command.join(" ")} from ${describeSource(c.source)}`)
+        .join("; ")}); the server is not started.`,
+    );
+    this.notifyNoPython(setting.length > 0);
+    return undefined;
+  }
+
+  private notifyNoPython(fromSetting: boolean): void {
+    if (this.notified) {
+      return;
+    }
+    this.notified = true;
+    const needed = `Python ${MINIMUM_PYTHON.join(".")} or newer`;
+    const message = fromSetting
+      ? `Plan LSP: the interpreter in "planLsp.server.command" is not ${needed}. Set it to one, or clear it to use python3 from PATH.`
+      : `Plan LSP needs ${needed} to run its language server and found none. Install ${needed} (python.org or your package manager), or set "planLsp.server.command" to one.`;
+    void vscode.window.showErrorMessage(message, "Open Setting", "Show Log").then((choice) => {
+      if (choice === "Open Setting") {
+        void vscode.commands.executeCommand("workbench.action.openSettings", "planLsp.server.command");
+      } else if (choice === "Show Log") {
+        this.log.show();
+      }
+    });
+  }
+
+  private async startClient(reason: string): Promise<void> {
+    this.log.info(`Starting the server (${reason})`);
+    const server = await this.findServer();
+    if (!server) {
+      this.changed.fire();
+      return;
+    }
+    const where = server.python
+      ? `Python ${server.python.version.join(".")} at ${server.python.executable}, from ${describeSource(server.source)}`
+      : `from ${describeSource(server.source)}`;
+    this.log.info(`Server command: ${[server.command, ...server.args].join(" ")} (${where})`);
+
+    const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const serverOptions: ServerOptions = () => {
+      this.lastExit = undefined;
+      const child = spawn(server.command, server.args, {
+        cwd,
+        env: { ...process.env, PYTHONIOENCODING: "utf-8" },
+        windowsHide: true,
+      });
+      child.on("error", (error) => {
+        this.lastExit = `could not be started: ${error.message}`;
+      });
+      child.on("exit", (code, signal) => {
+        this.lastExit = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+        this.log.info(`Server process ${child.pid ?? "?"} ${this.lastExit}`);
+      });
+      return Promise.resolve(child);
+    };
+
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: DOCUMENTS,
+      outputChannel: this.log,
+      traceOutputChannel: this.log,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      initializationOptions: () => wrap(this.settings()),
+      middleware: {
+        workspace: {
+          // Answer with the same expanded settings as initializationOptions.
+          configuration: async (params, token, next) => {
+            const answers = await next(params, token);
+            if (!Array.isArray(answers)) {
+              return answers;
+            }
+            const given: unknown[] = answers;
+            return params.items.map((item, i): unknown => (item.section === SECTION ? this.settings() : given[i]));
+          },
+        },
+      },
+      errorHandler: {
+        error: (_error, _message, count) => ({
+          action: count !== undefined && count <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown,
+          handled: true,
+        }),
+        closed: () => {
+          const why = this.lastExit ?? "closed the connection";
+          const { restart, count } = this.crashes.crashed(Date.now());
+          if (restart) {
+            this.log.warn(
+              `The server ${why}; restarting it (restart ${count} of ${this.crashes.limit} allowed in 3 minutes).`,
+            );
+            return { action: CloseAction.Restart, handled: true };
+          }
+          this.log.error(
+            `The server ${why}, its ${count}th exit in 3 minutes: it is not restarted again. ` +
+              `Fix what the log above shows, then run "Plan: Restart Server".`,
+          );
+          void vscode.window
+            .showErrorMessage("Plan LSP: the server keeps stopping and was not restarted.", "Show Log", "Restart")
+            .then((choice) => {
+              if (choice === "Show Log") {
+                this.log.show();
+              } else if (choice === "Restart") {
+                void this.restart("asked after crashes");
+              }
+            });
+          this.changed.fire();
+          return { action: CloseAction.DoNotRestart, handled: true };
+        },
+      },
+    };
+
+    const client = new LanguageClient("planLsp", "Plan LSP", serverOptions, clientOptions);
+    this.client = client;
+    try {
+      await client.start();
+      await client.setTrace(traceLevel(this.log.logLevel));
+      const info = client.initializeResult?.serverInfo;
+      this.log.info(`Server ready: ${info ? `${info.name} ${info.version ?? ""}`.trim() : "plan-lsp"}`);
+    } catch (error) {
+      this.log.error(`The server did not start: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    this.changed.fire();
+  }
+
+  private async stopClient(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (!client) {
+      return;
+    }
+    try {
+      if (client.needsStop()) {
+        await client.stop(2000);
+      }
+    } catch (error) {
+      this.log.warn(`Stopping the server: ${String(error)}`);
+    }
+    this.changed.fire();
+  }
+}
