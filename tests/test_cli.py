@@ -171,3 +171,60 @@ def test_check_does_not_import_the_protocol_stack(tmp_path: Path) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def _plans(folder: Path, count: int) -> None:
+    from support import complete_plan
+
+    base = complete_plan()
+    for i in range(count):
+        text = base
+        if i % 3 == 0:
+            text = remove_section(text, "Notes")
+        if i % 5 == 0:
+            text = text.replace("**Status:** Draft", "**Status:** Done")
+        (folder / f"p{i:03d}-plan.md").write_text(text, "utf-8")
+
+
+def test_warm_cache_gives_the_same_output_without_parsing(tmp_path: Path) -> None:
+    _plans(tmp_path, 12)
+    cold = run("check", ".", cwd=tmp_path)
+    assert cold.returncode == 1 and cold.stdout.count("missing-section") == 4
+    assert (tmp_path / ".plan-lsp-cache").is_dir()
+    code = (
+        "import sys\n"
+        "from plan_lsp.cli import main\n"
+        "rc = main(['check', '.'])\n"
+        "print('PARSED' if 'markdown_it' in sys.modules else 'CACHED', rc, file=sys.stderr)\n"
+    )
+    warm = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert warm.stdout == cold.stdout
+    assert warm.stderr.strip() == "CACHED 1"
+
+
+def test_cache_follows_file_changes(tmp_path: Path) -> None:
+    _plans(tmp_path, 2)
+    assert run("check", ".", cwd=tmp_path).returncode == 1
+    target = tmp_path / "p000-plan.md"
+    fixed = target.read_text("utf-8").replace("**Status:** Done", "**Status:** Draft")
+    fixed = fixed.replace("## Progress Log", "## Notes\n\nSome.\n\n## Progress Log")
+    target.write_text(fixed, "utf-8")
+    again = run("check", ".", cwd=tmp_path)
+    assert (again.returncode, again.stdout) == (0, "")
+
+
+def test_no_cache_writes_nothing(tmp_path: Path) -> None:
+    _plans(tmp_path, 2)
+    run("check", "--no-cache", ".", cwd=tmp_path)
+    assert not (tmp_path / ".plan-lsp-cache").exists()
+
+
+def test_parallel_check_equals_one_process(tmp_path: Path) -> None:
+    _plans(tmp_path, 130)
+    one = run("check", "--no-cache", "-j", "1", "--format", "json", ".", cwd=tmp_path)
+    many = run("check", "--no-cache", "-j", "4", "--format", "json", ".", cwd=tmp_path)
+    assert one.returncode == many.returncode == 1
+    assert json.loads(one.stdout) == json.loads(many.stdout)
+    assert len(json.loads(one.stdout)["files"]) == 130

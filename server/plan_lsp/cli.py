@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from plan_lsp import __version__
 
@@ -36,6 +37,20 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
     c.add_argument("--format", choices=("text", "json"), default="text")
     c.add_argument("--template", metavar="NAME|PATH", help="check every file as this kind")
+    c.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    c.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="cache folder (default .plan-lsp-cache, or $PLAN_LSP_CACHE_DIR)",
+    )
+    c.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="worker processes (default: one per core)",
+    )
 
     n = sub.add_parser("new", help="write a new plan from the template")
     n.add_argument("path", metavar="PATH")
@@ -114,10 +129,8 @@ def walk(paths: Sequence[str]) -> Iterator[tuple[str, bool]]:
             yield raw, True
 
 
-def read_text(path: str) -> str:
-    """A file's text; raises ``ValueError`` for binary or non-UTF-8 content, ``OSError``."""
-    with open(path, "rb") as fh:
-        data = fh.read()
+def decode(data: bytes) -> str:
+    """A file's text; raises ``ValueError`` for binary or non-UTF-8 content."""
     if b"\0" in data[:8192]:
         raise ValueError("binary file")
     try:
@@ -126,56 +139,144 @@ def read_text(path: str) -> str:
         raise ValueError(f"not UTF-8 (byte {exc.start})") from exc
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    from plan_lsp import engine, kinds
+def read_text(path: str) -> str:
+    """A file's text; raises ``ValueError`` for binary or non-UTF-8 content, ``OSError``."""
+    with open(path, "rb") as fh:
+        return decode(fh.read())
 
-    forced = _resolve_template(args.template)
-    known = [kinds.builtin_plan()]
-    options = engine.Options()
-    reports: list[dict[str, object]] = []
-    errors = unreadable = 0
-    for path, explicit in walk(args.paths):
-        try:
-            text = read_text(path)
-        except (OSError, ValueError) as exc:
-            unreadable += 1
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            reports.append({"path": path, "kind": None, "error": f"cannot read: {reason}"})
-            continue
-        result = engine.check(text, path, known, options, force=forced)  # type: ignore[arg-type]
-        if result.kind is None:
-            if explicit and args.format == "text":
-                _err(f"{path}: not a plan (no template matches); skipped, use --template plan")
-            continue
-        errors += sum(1 for f in result.findings if f.severity == "error")
-        reports.append(
+
+# Set before the worker processes fork, read by them: the work and the kinds to check it with.
+_JOBS: list[tuple[str, str]] = []
+_KINDS: list[Any] = []
+_FORCED: list[Any] = [None]
+PARALLEL_MIN = 64
+"""Below this many files to check, one process is faster than starting workers."""
+
+
+def _check_job(index: int) -> dict[str, Any]:
+    from plan_lsp import engine
+
+    path, text = _JOBS[index]
+    result = engine.check(text, path, _KINDS, force=_FORCED[0])
+    return {
+        "kind": result.kind.name if result.kind else None,
+        "findings": [
             {
-                "path": path,
-                "kind": result.kind.name,
-                "findings": [
-                    {
-                        "line": f.span.start.line + 1,
-                        "column": f.span.start.character + 1,
-                        "endLine": f.span.end.line + 1,
-                        "endColumn": f.span.end.character + 1,
-                        "severity": f.severity,
-                        "code": f.code,
-                        "message": f.message,
-                    }
-                    for f in result.findings
-                ],
+                "line": f.span.start.line + 1,
+                "column": f.span.start.character + 1,
+                "endLine": f.span.end.line + 1,
+                "endColumn": f.span.end.character + 1,
+                "severity": f.severity,
+                "code": f.code,
+                "message": f.message,
             }
-        )
-    if args.format == "json":
-        json.dump({"files": reports}, sys.stdout, indent=2, ensure_ascii=False)
+            for f in result.findings
+        ],
+    }
+
+
+def _run_jobs(count: int, jobs: int) -> list[dict[str, Any]]:
+    import multiprocessing
+
+    workers = min(max(jobs, 1), os.cpu_count() or 1, max(1, count // (PARALLEL_MIN // 2)))
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        # One process (or no fork, where workers could not see the jobs): check here.
+        return [_check_job(i) for i in range(count)]
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("fork")
+    chunk = max(1, count // (workers * 4))
+    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+        return list(pool.map(_check_job, range(count), chunksize=chunk))
+
+
+def _cache_key(args: argparse.Namespace) -> str:
+    from plan_lsp import cache
+    from plan_lsp.resources import builtin_text
+
+    forced = ""
+    if args.template and args.template != "plan":
+        try:
+            forced = Path(args.template).read_text("utf-8", "replace")
+        except OSError:
+            forced = args.template
+    return cache.key(__version__, builtin_text(), args.template or "", forced)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from plan_lsp import cache as cache_mod
+
+    store = None
+    if not args.no_cache:
+        folder = Path(args.cache_dir or os.environ.get("PLAN_LSP_CACHE_DIR") or ".plan-lsp-cache")
+        store = cache_mod.Cache(folder, _cache_key(args))
+    reports: list[dict[str, Any]] = []
+    pending: list[tuple[int, str, str]] = []  # report index, cache path, digest
+    _JOBS.clear()
+    for path, explicit in walk(args.paths):
+        entry: dict[str, Any] = {"path": path, "explicit": explicit}
+        reports.append(entry)
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            entry["error"] = f"cannot read: {exc.strerror or exc}"
+            continue
+        hashed = cache_mod.digest(data)
+        where = os.path.abspath(path)
+        hit = store.get(where, hashed) if store is not None else None
+        if hit is not None:
+            entry.update(hit)
+            continue
+        try:
+            text = decode(data)
+        except ValueError as exc:
+            entry["error"] = f"cannot read: {exc}"
+            continue
+        pending.append((len(reports) - 1, where, hashed))
+        _JOBS.append((path, text))
+    if _JOBS:
+        from plan_lsp import kinds
+
+        _FORCED[0] = _resolve_template(args.template)
+        _KINDS[:] = [kinds.builtin_plan()]
+        results = _run_jobs(len(_JOBS), args.jobs)
+        for (index, where, hashed), result in zip(pending, results, strict=True):
+            reports[index].update(result)
+            if store is not None:
+                store.put(where, hashed, result)
+        _JOBS.clear()
+    if store is not None:
+        store.save()
+    return _report(reports, args.format)
+
+
+def _report(reports: list[dict[str, Any]], fmt: str) -> int:
+    errors = unreadable = 0
+    shown: list[dict[str, Any]] = []
+    for rep in reports:
+        if "error" in rep:
+            unreadable += 1
+            shown.append({"path": rep["path"], "kind": None, "error": rep["error"]})
+            continue
+        if rep.get("kind") is None:
+            if rep["explicit"] and fmt == "text":
+                _err(
+                    f"{rep['path']}: not a plan (no template matches); skipped, use --template plan"
+                )
+            continue
+        errors += sum(1 for f in rep["findings"] if f["severity"] == "error")
+        shown.append({"path": rep["path"], "kind": rep["kind"], "findings": rep["findings"]})
+    if fmt == "json":
+        json.dump({"files": shown}, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
         out = []
-        for rep in reports:
+        for rep in shown:
             if "error" in rep:
                 out.append(f"{rep['path']}:1:1: error unreadable {rep['error']}")
                 continue
-            for f in rep["findings"]:  # type: ignore[attr-defined]
+            for f in rep["findings"]:
                 out.append(
                     f"{rep['path']}:{f['line']}:{f['column']}: "
                     f"{f['severity']} {f['code']} {f['message']}"

@@ -12,12 +12,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 import jinja2
 import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from plan_lsp.resources import builtin_text as builtin_text
 
 META_KEY = "plan-lsp"
 MAX_OUTPUT = 5_000_000
@@ -91,11 +92,6 @@ class TemplateSource:
     body: str
     body_line: int
     """Line of the template file where ``body`` starts."""
-
-
-def builtin_text(name: str = "plan") -> str:
-    """The text of a template shipped with plan-lsp."""
-    return resources.files("plan_lsp").joinpath(f"templates/{name}.md.j2").read_text("utf-8")
 
 
 def load(name: str, text: str) -> TemplateSource:
