@@ -14,6 +14,7 @@ import gc
 import logging
 import os
 import sys
+import threading
 from collections.abc import Generator
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,32 @@ class PlanLanguageServer(LanguageServer):
         """Background tasks, kept referenced until done."""
         self.encoding = UTF16
         """Position encoding negotiated with the client."""
+
+    def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
+        """Serve over stdio, reading ahead (see :mod:`plan_lsp.lsp.stdio`)."""
+        from pygls.io_ import StdoutWriter, run_async
+
+        from plan_lsp.lsp.stdio import ReadAheadReader
+
+        self._stop_event = threading.Event()
+        reader = ReadAheadReader(stdin or sys.stdin.buffer)
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(
+                run_async(
+                    stop_event=self._stop_event,
+                    reader=reader,
+                    protocol=self.protocol,
+                    logger=log,
+                    error_handler=self.report_server_error,
+                )
+            )
+        except BrokenPipeError:
+            log.error("the client is gone; stopping")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]
 
     # -- logging ---------------------------------------------------------------------------
 
