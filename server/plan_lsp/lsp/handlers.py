@@ -286,17 +286,7 @@ STATUS_METHOD = "planLsp/status"
 def plan_status(ls: PlanLanguageServer, params: Any) -> dict[str, Any] | None:
     """``planLsp/status {textDocument: {uri}}`` -> the plan's kind, Status and task progress
     (null for a document that is not open or not a plan)."""
-    uri = None
-    if isinstance(params, dict):
-        uri = (params.get("textDocument") or {}).get("uri")
-    else:
-        doc_param = getattr(params, "textDocument", None) or getattr(params, "text_document", None)
-        uri = getattr(doc_param, "uri", None) if doc_param is not None else None
-        if uri is None and isinstance(doc_param, dict):
-            uri = doc_param.get("uri")
-    if not isinstance(uri, str):
-        raise JsonRpcInvalidParams('planLsp/status takes {"textDocument": {"uri": …}}')
-    doc = ls.document(uri)
+    doc = ls.document(_uri_param(params))
     if doc is None:
         return None
     st = navigation.status(ls.analyze(doc))
@@ -309,6 +299,31 @@ def plan_status(ls: PlanLanguageServer, params: Any) -> dict[str, Any] | None:
         "tasksTotal": st.tasks_total,
         "problems": st.problems,
     }
+
+
+TEXT_METHOD = "planLsp/text"
+
+
+def plan_text(ls: PlanLanguageServer, params: Any) -> dict[str, Any] | None:
+    """``planLsp/text {textDocument: {uri}}`` -> ``{version, text}``: the server's copy of an
+    open document, for support and for tests that compare it with the editor's."""
+    uri = _uri_param(params)
+    doc = ls.document(uri)
+    return None if doc is None else {"version": doc.version, "text": doc.text}
+
+
+def _uri_param(params: Any) -> str:
+    uri = None
+    if isinstance(params, dict):
+        uri = (params.get("textDocument") or {}).get("uri")
+    else:
+        doc_param = getattr(params, "textDocument", None) or getattr(params, "text_document", None)
+        uri = getattr(doc_param, "uri", None) if doc_param is not None else None
+        if uri is None and isinstance(doc_param, dict):
+            uri = doc_param.get("uri")
+    if not isinstance(uri, str):
+        raise JsonRpcInvalidParams('expected {"textDocument": {"uri": …}}')
+    return uri
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -429,4 +444,5 @@ def register(ls: PlanLanguageServer) -> None:
         types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
     )(code_action)
     feature(STATUS_METHOD)(plan_status)
+    feature(TEXT_METHOD)(plan_text)
     ls.command("plan.scaffold")(plan_scaffold)

@@ -21,7 +21,12 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcException
+from pygls.exceptions import (
+    JsonRpcException,
+    JsonRpcInvalidRequest,
+    JsonRpcParseError,
+    JsonRpcServerNotInitialized,
+)
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -76,6 +81,31 @@ class PlanProtocol(LanguageServerProtocol):
         finally:
             os._exit(code)
         yield  # pragma: no cover - a generator, as pygls expects
+
+    def handle_message(self, message: Any) -> None:
+        """The spec's rules for odd messages, answered instead of dropped."""
+        if not hasattr(message, "jsonrpc"):  # a batch, a number, …: not a message we take
+            self._send_response(
+                None,  # type: ignore[arg-type]
+                error=JsonRpcInvalidRequest("not a JSON-RPC request object").to_response_error(),
+            )
+            return
+        method = getattr(message, "method", None)
+        is_request = method is not None and getattr(message, "id", None) is not None
+        if is_request:
+            error: JsonRpcException | None = None
+            if self._shutdown:
+                error = JsonRpcInvalidRequest("the server is shut down")
+            elif method == types.INITIALIZE and self._workspace is not None:
+                error = JsonRpcInvalidRequest("the server is already initialized")
+            elif method != types.INITIALIZE and self._workspace is None:
+                error = JsonRpcServerNotInitialized()
+            if error is not None:
+                self._send_response(message.id, error=error.to_response_error())
+                return
+        elif method not in (types.INITIALIZED, types.EXIT) and self._workspace is None:
+            return  # notifications before initialize are dropped, as the spec says
+        super().handle_message(message)
 
     def structure_message(self, data: dict[str, Any]) -> Any:
         try:
@@ -148,7 +178,15 @@ class PlanLanguageServer(LanguageServer):
             self.window_log_message(types.LogMessageParams(type=level, message=message))
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        """Errors outside requests go to the log, never to a pop-up."""
+        """Errors outside requests go to the log, never to a pop-up; unreadable input is
+        answered with the spec's parse error."""
+        if isinstance(error, ValueError) and not isinstance(error, JsonRpcException):
+            # json.JSONDecodeError and UnicodeDecodeError are ValueErrors: not JSON at all.
+            with contextlib.suppress(Exception):
+                self.protocol._send_response(
+                    None,  # type: ignore[arg-type]
+                    error=JsonRpcParseError(f"invalid JSON: {error}").to_response_error(),
+                )
         self.log(
             f"plan-lsp: internal error: {type(error).__name__}: {error}", types.MessageType.Error
         )
