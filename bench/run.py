@@ -48,13 +48,12 @@ import compare
 import lsp_client as lsp
 import plans
 import profiling
+import scenarios
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 WORK = BENCH / "work"
 SERVER = [sys.executable, "-m", "plan_lsp"]
-TYPED = "latency "
-"""What the keystroke benchmark types, one character per change, over and over."""
 
 
 # -- statistics --------------------------------------------------------------------------------
@@ -152,35 +151,6 @@ def open_log() -> Any:
     return _LOG
 
 
-async def type_keystrokes(
-    client: lsp.Client,
-    doc: str,
-    at: tuple[int, int],
-    version: int,
-    count: int,
-    budget: float,
-) -> tuple[list[float], int, tuple[int, int]]:
-    """Type ``count`` characters at ``at`` (stopping early past ``budget`` seconds, after 5).
-
-    Each keystroke waits for the diagnostics of its version before the next one.
-    Returns the latencies, the last version and the position after the typing.
-    """
-    line, col = at
-    latencies: list[float] = []
-    started = time.perf_counter()
-    for i in range(count):
-        version += 1
-        fut = client.expect_diagnostics(doc, version)
-        sent = client.change(doc, version, (line, col), (line, col), TYPED[i % len(TYPED)])
-        await client.drain()
-        _, got = await asyncio.wait_for(fut, 600)
-        latencies.append(got - sent)
-        col += 1
-        if i >= 4 and time.perf_counter() - started > budget:
-            break
-    return latencies, version, (line, col)
-
-
 def parse_floor(text: str, count: int, budget: float) -> list[float]:
     """Times of one markdown-it-py parse of ``text`` (CommonMark + tables)."""
     from markdown_it import MarkdownIt
@@ -198,24 +168,6 @@ def parse_floor(text: str, count: int, budget: float) -> list[float]:
     return out
 
 
-async def completion_at(
-    client: lsp.Client, doc: str, line: int, character: int, trigger: str | None
-) -> tuple[float, int]:
-    params: dict[str, Any] = {
-        "textDocument": {"uri": doc},
-        "position": {"line": line, "character": character},
-    }
-    if trigger:
-        params["context"] = {"triggerKind": 2, "triggerCharacter": trigger}
-    else:
-        params["context"] = {"triggerKind": 1}
-    fut, sent = client.send_request("textDocument/completion", params)
-    await client.drain()
-    result, got = await asyncio.wait_for(fut, 600)
-    items = result.get("items", []) if isinstance(result, dict) else (result or [])
-    return got - sent, len(items)
-
-
 async def bench_size(label: str, lines: int, quick: bool, res: Results) -> dict[str, Any]:
     """Keystroke and completion figures at one plan size, on a fresh server."""
     plan = plans.generate(lines, seed=1)
@@ -228,10 +180,12 @@ async def bench_size(label: str, lines: int, quick: bool, res: Results) -> dict[
         version = 1
         big = lines >= 20_000
         # Warm-up keystrokes (not counted), then the measured ones.
-        _, version, pos = await type_keystrokes(client, doc, plan.typing, version, 3, 5)
+        _, version, pos = await scenarios.type_keystrokes(client, doc, plan.typing, version, 3, 5)
         count = (5 if big else 20) if quick else (25 if big else 300 if lines < 1000 else 150)
         budget = (20 if big else 5) if quick else (150 if big else 60)
-        keys, version, pos = await type_keystrokes(client, doc, pos, version, count, budget)
+        keys, version, pos = await scenarios.type_keystrokes(
+            client, doc, pos, version, count, budget
+        )
         raw["keystroke"] = keys
         floor = parse_floor(plan.text, 5 if quick else 50, 10 if quick else 60)
         raw["parse_floor"] = floor
@@ -253,26 +207,20 @@ async def bench_size(label: str, lines: int, quick: bool, res: Results) -> dict[
             )
         )
 
-        # Completion at a heading line: "## " typed on a new line above "## Testing Strategy".
+        # Completion at a heading line ("## " typed on a new line above "## Testing Strategy")
+        # and after "<<" ("See <<" typed on a new line below the paragraph typed in above).
         reps = 5 if quick else 40 if big else 200
         typed_reps = 3 if quick else 10 if big else 60
-        h = plan.heading_before
-        version += 1
-        fut = client.expect_diagnostics(doc, version)
-        client.change(doc, version, (h, 0), (h, 0), "## \n")
-        await client.drain()
-        await asyncio.wait_for(fut, 600)
-        version, heading = await completion_series(
-            client, doc, version, (h, 3), " ", reps, typed_reps
-        )
-        # Completion after "<<": a line "See <<" typed below the paragraph typed in above.
-        r = plan.reference_after + 1
-        version += 1
-        fut = client.expect_diagnostics(doc, version)
-        client.change(doc, version, (r, 0), (r, 0), "See <<\n")
-        await client.drain()
-        await asyncio.wait_for(fut, 600)
-        version, ref = await completion_series(client, doc, version, (r, 6), "<", reps, typed_reps)
+        found = {}
+        for where in ("heading", "reference"):
+            version, at, trigger = await scenarios.setup_completion(
+                client, doc, plan, version, where
+            )
+            version, idle, typed, items = await scenarios.completion_series(
+                client, doc, version, at, trigger, reps, typed_reps
+            )
+            found[where] = (idle, typed, items)
+        heading, ref = found["heading"], found["reference"]
         for what, (idle, typed, items) in (("heading line", heading), ("after <<", ref)):
             raw[f"completion {what}"] = {"idle": idle, "typed": typed, "items": items}
             for mode, xs in (("idle", idle), ("typed", typed)):
@@ -295,43 +243,6 @@ async def bench_size(label: str, lines: int, quick: bool, res: Results) -> dict[
     finally:
         await client.close()
     return raw
-
-
-async def completion_series(
-    client: lsp.Client,
-    doc: str,
-    version: int,
-    at: tuple[int, int],
-    trigger: str,
-    reps: int,
-    typed_reps: int,
-) -> tuple[int, tuple[list[float], list[float], int]]:
-    """Completion at ``at`` with the document checked ("idle"), then right after typing the
-    trigger character that ends the line there ("typed": delete it, wait for the diagnostics,
-    type it again and ask at once)."""
-    line, col = at
-    idle: list[float] = []
-    items = 0
-    for _ in range(3):
-        await completion_at(client, doc, line, col, None)
-    for _ in range(reps):
-        t, items = await completion_at(client, doc, line, col, None)
-        idle.append(t)
-    typed: list[float] = []
-    for _ in range(typed_reps):
-        version += 1
-        fut = client.expect_diagnostics(doc, version)
-        client.change(doc, version, (line, col - 1), (line, col), "")
-        await client.drain()
-        await asyncio.wait_for(fut, 600)
-        version += 1
-        fut = client.expect_diagnostics(doc, version)
-        client.change(doc, version, (line, col - 1), (line, col - 1), trigger)
-        t, n = await completion_at(client, doc, line, col, trigger)
-        await asyncio.wait_for(fut, 600)
-        typed.append(t)
-        items = items or n
-    return version, (idle, typed, items)
 
 
 async def bench_startup(quick: bool, res: Results) -> dict[str, Any]:
@@ -459,36 +370,32 @@ def bench_check(corpus: Path, count: int, quick: bool, res: Results) -> dict[str
     configs = BENCH / "configs"
     configs.mkdir(exist_ok=True)
 
-    def series(argv: list[str], n: int, prime: bool = True) -> list[compare.Run]:
-        if prime:
-            compare.run_timed(argv, corpus)  # page cache warm, caches filled
-        return [compare.run_timed(argv, corpus) for _ in range(n)]
-
-    runs: dict[str, list[compare.Run]] = {}
+    # name -> (argv, repetitions, prepare before each run)
+    commands: dict[str, tuple[list[str], int, Callable[[], None] | None]] = {}
     plan_argv = [*compare.plan_lsp_argv(), "check", "."]
-    has_cache = compare.plan_lsp_has_no_cache()
-    if has_cache:
+
+    def drop_cache() -> None:
         for cache in corpus.glob(".plan-lsp-cache*"):
             shutil.rmtree(cache, ignore_errors=True)
-        runs["plan-lsp check, cold (--no-cache)"] = series([*plan_argv, "--no-cache"], reps)
-        runs["plan-lsp check, warm (cache filled)"] = series(plan_argv, reps)
+
+    if compare.plan_lsp_has_no_cache():
+        commands["plan-lsp check, cold (--no-cache)"] = ([*plan_argv, "--no-cache"], reps, None)
+        commands["plan-lsp check, first run (cache emptied before)"] = (plan_argv, reps, drop_cache)
+        commands["plan-lsp check, warm (cache filled)"] = (plan_argv, reps, None)
     else:
         res.notes.append(
             "`plan-lsp check` has no `--no-cache` yet (no result cache): its cold and warm "
             "figures are the same command run the same way, after one unmeasured run."
         )
-        both = series(plan_argv, reps)
-        runs["plan-lsp check, cold"] = both
-        runs["plan-lsp check, warm"] = series(plan_argv, reps, prime=False)
-
+        commands["plan-lsp check, cold"] = (plan_argv, reps, None)
+        commands["plan-lsp check, warm"] = (plan_argv, reps, None)
     mdsmith = compare.mdsmith_binary()
     if mdsmith:
         text = compare.mdsmith_config(mdsmith)
         (configs / "mdsmith.yml").write_text(text)
         (corpus / ".mdsmith.yml").write_text(text)
-        runs["mdsmith check (required-structure + Status + fields)"] = series(
-            compare.mdsmith_argv(mdsmith), reps
-        )
+        name = "mdsmith check (required-structure + Status + fields)"
+        commands[name] = (compare.mdsmith_argv(mdsmith), reps, None)
     else:
         res.notes.append("mdsmith not installed (`pip install -e '.[bench]'`): skipped.")
     mdl, why = compare.ensure_markdownlint()
@@ -496,11 +403,26 @@ def bench_check(corpus: Path, count: int, quick: bool, res: Results) -> dict[str
         text = compare.markdownlint_config()
         (configs / "markdownlint-cli2.jsonc").write_text(text)
         (corpus / ".markdownlint-cli2.jsonc").write_text(text)
-        runs["markdownlint-cli2 (MD043)"] = series(
-            compare.markdownlint_argv(mdl), 1 if quick else 3
+        commands["markdownlint-cli2 (MD043)"] = (
+            compare.markdownlint_argv(mdl),
+            1 if quick else 3,
+            None,
         )
     else:
         res.notes.append(f"markdownlint-cli2 skipped: {why}")
+
+    # One unmeasured run each (page cache warm, result cache filled), then the timed runs
+    # interleaved, so that a change in the machine's load touches every tool alike.
+    drop_cache()
+    for argv, _, _ in commands.values():
+        compare.run_timed(argv, corpus)
+    runs: dict[str, list[compare.Run]] = {name: [] for name in commands}
+    for i in range(max(n for _, n, _ in commands.values())):
+        for name, (argv, n, prepare) in commands.items():
+            if i < n:
+                if prepare:
+                    prepare()
+                runs[name].append(compare.run_timed(argv, corpus))
 
     cold_key = next(k for k in runs if "cold" in k)
     cold = median([r.wall for r in runs[cold_key]])
@@ -523,7 +445,7 @@ def bench_check(corpus: Path, count: int, quick: bool, res: Results) -> dict[str
             m = median(wall)
             if mds_key:
                 row.ratio = f"{m / median([r.wall for r in runs[mds_key]]):.1f}× mdsmith's time"
-            if not quick:
+            if not quick and ("cold" in name or "warm" in name):
                 limit = 1.0 if "cold" in name else 0.2
                 row.target = f"≤ {limit:.1f} s"
                 row.status, row.miss_by = judge(m, limit, secs)
@@ -706,12 +628,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sizes", default=",".join(str(v) for v in plans.SIZES.values()))
     p.add_argument("--output", help="where to write the Markdown results")
     p.add_argument("--no-profile", action="store_true", help="never run py-spy")
+    p.add_argument(
+        "--profile-all",
+        action="store_true",
+        help="profile every scenario at 25,000 lines, check and start-up, missed or not",
+    )
     args = p.parse_args(argv)
     only = set(args.only.split(","))
     WORK.mkdir(exist_ok=True)
     (WORK / "docs").mkdir(exist_ok=True)
     started = time.perf_counter()
     res = Results()
+    load_at_start = os.getloadavg()[0]
     res.env = environment()
     for k, v in res.env.items():
         print(f"{k:>18}: {v}")
@@ -733,12 +661,35 @@ def main(argv: list[str] | None = None) -> int:
     if "memory" in only and corpus:
         raw["memory"] = asyncio.run(bench_memory(corpus, args.quick, res))
     missed = [r for r in res.rows if r.status == "miss"]
-    if "profile" in only and not args.quick and not args.no_profile and missed:
+    if args.profile_all:
+        missed = [
+            Row("keystroke → diagnostics", "25,000 lines"),
+            Row("completion", "heading line, typed, 25,000 lines"),
+            Row("completion", "after <<, typed, 25,000 lines"),
+            Row("check", "plan-lsp check"),
+            Row("start-up", "spawn → initialize result"),
+        ]
+        corpus = corpus or prepare_corpus(count)
+    if (
+        "profile" in only
+        and not args.no_profile
+        and missed
+        and (args.profile_all or not args.quick)
+    ):
         if profiling.py_spy():
             res.profiles = profiling.profile_misses(missed, corpus, WORK, SERVER)
         else:
             res.notes.append("py-spy not installed (`pip install -e '.[bench]'`): no profiles.")
     elapsed = time.perf_counter() - started
+    res.env["load average at end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    busiest = max(load_at_start, os.getloadavg()[0])
+    if busiest > 0.5 * (os.cpu_count() or 1):
+        res.notes.append(
+            f"The machine was not idle (1-minute load average up to {busiest:.1f} on "
+            f"{os.cpu_count()} cores, this run included): other work competed for the cores, "
+            "so these figures are on the pessimistic side. Ratios between tools are fairer: "
+            "their runs are interleaved."
+        )
     out = (
         Path(args.output)
         if args.output
