@@ -32,7 +32,9 @@ class RawServer:
         )
         self.messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self.seen: list[dict[str, Any]] = []
+        self.stderr: list[bytes] = []
         threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read_stderr, daemon=True).start()
         self.next_id = 100
 
     def _read(self) -> None:
@@ -51,6 +53,12 @@ class RawServer:
                     break
             assert length is not None
             self.messages.put(json.loads(out.read(length)))
+
+    def _read_stderr(self) -> None:
+        err = self.proc.stderr
+        assert err is not None
+        for line in iter(err.readline, b""):
+            self.stderr.append(line)
 
     def send(self, data: bytes) -> None:
         assert self.proc.stdin is not None

@@ -51,3 +51,40 @@ def remove_section(text: str, title: str) -> str:
     i, head = next((i, h) for i, h in enumerate(heads) if h.title == title)
     end = next((h.line for h in heads[i + 1 :] if h.level <= head.level), len(lines))
     return "\n".join(lines[: head.line] + lines[end:])
+
+
+def lsp_lines(text: str) -> list[tuple[int, int]]:
+    """(start offset, end-of-content offset) of each line, LSP's way (\n, \r\n or \r)."""
+    import re
+
+    out = []
+    for m in re.finditer(r"[^\r\n]*(\r\n|\r|\n|$)", text):
+        body = text[m.start() : m.end()].rstrip("\r\n")
+        out.append((m.start(), m.start() + len(body)))
+        if m.end() == len(text):
+            break
+    return out
+
+
+def lsp_edit(text: str, start: tuple[int, int], end: tuple[int, int], new: str) -> str:
+    """The reference model: an LSP edit (UTF-16 columns) applied to a flat string. Positions
+    past a line's or the document's end clamp; a column inside a surrogate pair rounds down."""
+    lines = lsp_lines(text)
+
+    def offset(pos: tuple[int, int]) -> int:
+        line, col = pos
+        if line < 0:
+            return 0
+        if line >= len(lines):
+            return len(text)
+        s, ce = lines[line]
+        units = 0
+        for i, c in enumerate(text[s:ce]):
+            w = 2 if ord(c) > 0xFFFF else 1
+            if units + w > col:
+                return s + i
+            units += w
+        return ce
+
+    a, b = sorted((offset(start), offset(end)))
+    return text[:a] + new + text[b:]
