@@ -62,6 +62,8 @@ def lsp_lines(text: str) -> list[tuple[int, int]]:
         body = text[m.start() : m.end()].rstrip("\r\n")
         out.append((m.start(), m.start() + len(body)))
         if m.end() == len(text):
+            if text.endswith(("\n", "\r")):
+                out.append((len(text), len(text)))  # the empty line after the last break
             break
     return out
 
