@@ -669,6 +669,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     res = Results()
     load_at_start = os.getloadavg()[0]
+    if "check" in only:
+        compare.ensure_markdownlint()  # before the versions are read
     res.env = environment()
     for k, v in res.env.items():
         print(f"{k:>18}: {v}")
