@@ -160,6 +160,30 @@ async def test_bad_template_setting_falls_back_to_the_builtin(
     assert len(shown) == 1 and why in shown[0] and "using the built-in" in shown[0]
 
 
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "refused by the sandbox"),
+        ("{{ cycler.__init__.__globals__.os.environ }}", "refused by the sandbox"),
+        ("{% include '/etc/passwd' %}", "cannot include, import or extend files"),
+        ("{% import 'os' as os %}", "cannot include, import or extend files"),
+        ("{% for i in range(10**9) %}{% endfor %}", "sandbox"),
+    ],
+)
+async def test_a_template_reaching_out_is_refused_and_the_builtin_serves(
+    tmp_path: Path, body: str, why: str
+) -> None:
+    (tmp_path / "evil.md").write_text(f"# Plan: {{{{FEATURE_NAME}}}}\n\n{body}\n", "utf-8")
+    uri = URI_IN.format(root=tmp_path)
+    async with session(root=str(tmp_path), init_options={"planLsp": {"template": "evil.md"}}) as (
+        client
+    ):
+        open_doc(client, uri, complete_plan())
+        assert await diagnostics(client, uri, version=1) == []
+        shown = [m.message for m in client.messages]
+    assert len(shown) == 1 and why in shown[0] and "using the built-in" in shown[0], shown
+
+
 async def test_globs_setting() -> None:
     async with session(init_options={"planLsp": {"globs": ["**/roadmaps/*.md"]}}) as client:
         a, b = "file:///w/roadmaps/q3.md", "file:///w/plans/q3.md"

@@ -107,3 +107,29 @@ def test_unknown_metadata_keys_are_reported() -> None:
     assert any("unknown metadata key 'descripton'" in m for m in messages)
     assert any("unknown key 'valuez' in field 'X'" in m for m in messages)
     assert [line for _, line in src.metadata.problems] == [2, 5]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{% for i in range(99999) %}{% for j in range(99999) %}{% endfor %}{% endfor %}",
+        "{{ 'x' * 10**9 }}",
+        "{{ 2 ** 10000000 }}",
+        "{{ [1] * 100000000 }}",
+        "{{ lipsum(10**6) }}",
+    ],
+)
+def test_templates_cannot_keep_the_server_busy(body: str) -> None:
+    import time
+
+    start = time.monotonic()
+    with pytest.raises(TemplateError):
+        templates.render(templates.load("busy", f"# Plan\n\n{body}\n"), {})
+    assert time.monotonic() - start < 2
+
+
+def test_ordinary_loops_still_work() -> None:
+    src = templates.load(
+        "ok", "# Plan\n\n{% for i in range(3) %}- [ ] Task {{ i + 1 }}\n{% endfor %}"
+    )
+    assert templates.render(src, {}) == "# Plan\n\n- [ ] Task 1\n- [ ] Task 2\n- [ ] Task 3\n"

@@ -231,8 +231,44 @@ def _link(value: Any) -> str:
     return f"[{text}]({text})"
 
 
+MAX_ITEMS = 1_000_000
+"""Loop items a whole render may create (``range`` and repeated strings/lists count)."""
+
+
 class _Sandbox(ImmutableSandboxedEnvironment):
-    """The immutable sandbox, refusing unsafe attributes outright instead of rendering nothing."""
+    """The immutable sandbox, refusing unsafe attributes outright instead of rendering nothing,
+    and bounding work: loops and repetition draw from one budget per render, so a template
+    cannot keep the server busy (``range`` in ``range``, ``'x' * 10**9``)."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.budget = MAX_ITEMS
+        # Only what a plan template needs: no lipsum, cycler, joiner or namespace helpers.
+        self.globals = {"range": self._range, "dict": dict}
+
+    def _spend(self, n: int) -> None:
+        self.budget -= max(n, 0)
+        if self.budget < 0:
+            raise jinja2.exceptions.SecurityError(
+                f"the template does more than {MAX_ITEMS} steps of work"
+            )
+
+    def _range(self, *args: int) -> range:
+        r = range(*args)
+        self._spend(len(r))
+        return r
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if isinstance(right, int) and abs(right) > 64:
+                raise jinja2.exceptions.SecurityError("exponent too large in a template")
+            return left**right
+        for seq, times in ((left, right), (right, left)):
+            if isinstance(seq, str | list | tuple) and isinstance(times, int):
+                self._spend(len(seq) * times)
+        return left * right
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
         raise jinja2.exceptions.SecurityError(
