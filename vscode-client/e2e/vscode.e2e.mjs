@@ -1,0 +1,386 @@
+// End-to-end: the built .vsix in a real VS Code (code-server 4.139.1, VS Code 1.139.1), driven
+// through its UI in headless chromium. Run by e2e/run.sh, which sets up and builds first.
+//
+// Each scenario gets a fresh profile with no Python setting, and its own PATH: a bare venv
+// (nothing installed) first as `python3` — the server bundled in the extension must be enough —
+// or a `python3` too old to run it. Each step saves a screenshot in e2e/screenshots/ (the README
+// shows them); a failing step saves one in the run's folder and prints the extension's log.
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+import { chromium } from "playwright-core";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SHOTS = process.env.E2E_SCREENSHOTS || join(HERE, "screenshots");
+const CODE_SERVER = must("CODE_SERVER");
+const VSIX = must("VSIX");
+const PYTHON = process.env.PYTHON || "python3";
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const KEEP = process.env.E2E_KEEP === "1";
+const SETTINGS = {
+  "files.hotExit": "off",
+  "workbench.startupEditor": "none",
+  "security.workspace.trust.enabled": false,
+  "telemetry.telemetryLevel": "off",
+  "extensions.autoUpdate": false,
+  "extensions.autoCheckUpdates": false,
+  "update.mode": "none",
+  "workbench.tips.enabled": false,
+  "chat.disableAIFeatures": true,
+  "workbench.secondarySideBar.defaultVisibility": "hidden",
+  "window.commandCenter": false,
+  "editor.minimap.enabled": false,
+};
+const MISSING = "Missing section '## Risks & Mitigations'";
+const UNRESOLVED = "Unresolved field 'OWNER'";
+const timings = {};
+
+function must(name) {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`${name} is not set: run e2e/run.sh`);
+  }
+  return value;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A code-server of its own (profile, extensions, workspace, temp folder) with the .vsix
+ * installed, and a chromium page on it. `bin` goes first on PATH.
+ */
+class Session {
+  constructor(name) {
+    this.name = name;
+    this.dir = mkdtempSync(join(tmpdir(), `plan-lsp-e2e-${name}-`));
+    this.workspace = join(this.dir, "workspace");
+    this.data = join(this.dir, "user-data");
+    this.extensions = join(this.dir, "extensions");
+    this.bin = join(this.dir, "bin");
+    this.log = join(this.dir, "code-server.log");
+    this.failed = false;
+    /** @type {import("node:child_process").ChildProcess | undefined} */
+    this.server = undefined;
+    /** @type {import("playwright-core").Browser | undefined} */
+    this.browser = undefined;
+    /** @type {import("playwright-core").Page} */
+    this.page = undefined;
+  }
+
+  /** The environment VS Code and the server see: `bin` first, no project venv, no pyenv. */
+  environment() {
+    const env = { ...process.env };
+    for (const key of ["PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "PYENV_VERSION", "CODE_SERVER", "VSIX"]) {
+      delete env[key];
+    }
+    env.PATH = [this.bin, dirname(process.execPath), "/usr/local/bin", "/usr/bin", "/bin"].join(":");
+    env.XDG_CONFIG_HOME = join(this.dir, "xdg", "config");
+    env.XDG_DATA_HOME = join(this.dir, "xdg", "data");
+    env.XDG_CACHE_HOME = join(this.dir, "xdg", "cache");
+    env.TMPDIR = join(this.dir, "tmp");
+    // As when VS Code starts from a terminal (`code .`): the extension host keeps this environment
+    // instead of one read from a login shell (whose PATH would put pyenv's python3 first here).
+    env.VSCODE_CLI = "1";
+    return env;
+  }
+
+  async start() {
+    mkdirSync(join(this.dir, "tmp"), { recursive: true });
+    mkdirSync(this.bin, { recursive: true });
+    cpSync(join(HERE, "fixtures", "workspace"), this.workspace, { recursive: true });
+    mkdirSync(join(this.data, "User"), { recursive: true });
+    writeFileSync(join(this.data, "User", "settings.json"), JSON.stringify(SETTINGS, null, 2));
+
+    const env = this.environment();
+    const dirs = ["--extensions-dir", this.extensions, "--user-data-dir", this.data];
+    const install = spawnSync(CODE_SERVER, ["--install-extension", VSIX, ...dirs], { env, encoding: "utf-8" });
+    assert.equal(install.status, 0, `${install.stdout}\n${install.stderr}`);
+
+    const port = await freePort();
+    const out = openSync(this.log, "a");
+    // Its own process group (setsid): the extension host and the language server end with it.
+    this.server = spawn(
+      CODE_SERVER,
+      [
+        "--auth", "none", "--bind-addr", `127.0.0.1:${port}`, "--disable-telemetry", "--disable-update-check",
+        "--disable-workspace-trust", "--disable-getting-started-override", ...dirs, this.workspace,
+      ],
+      { env, detached: true, stdio: ["ignore", out, out] },
+    );
+    await this.waitForHealth(`http://127.0.0.1:${port}/healthz`, 60_000);
+
+    this.browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ["--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"],
+    });
+    this.page = await this.browser.newPage({ viewport: { width: 1280, height: 800 } });
+    this.page.setDefaultTimeout(30_000);
+    await this.page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(this.workspace)}`);
+    await this.page.locator(".monaco-workbench").waitFor();
+    await this.page.locator(".explorer-folders-view").getByText("demo-plan.md").waitFor();
+  }
+
+  async waitForHealth(url, ms) {
+    const until = Date.now() + ms;
+    for (;;) {
+      try {
+        if ((await fetch(url)).ok) {
+          return;
+        }
+      } catch {
+        // not listening yet
+      }
+      if (this.server?.exitCode !== null && this.server?.exitCode !== undefined) {
+        throw new Error(`code-server exited ${this.server.exitCode}:\n${readFileSync(this.log, "utf-8")}`);
+      }
+      assert.ok(Date.now() < until, `code-server did not answer ${url}; log: ${this.log}`);
+      await sleep(100);
+    }
+  }
+
+  async stop() {
+    await this.browser?.close().catch(() => undefined);
+    const pid = this.server?.pid;
+    if (pid) {
+      for (const signal of ["SIGTERM", "SIGKILL"]) {
+        try {
+          process.kill(-pid, signal); // the whole group
+        } catch {
+          break; // gone
+        }
+        await sleep(500);
+      }
+    }
+    if (this.failed || KEEP) {
+      console.log(`e2e: kept ${this.dir}`);
+    } else {
+      rmSync(this.dir, { recursive: true, force: true });
+    }
+  }
+
+  /** The extension's output channel, as VS Code writes it to the profile's logs. */
+  pluginLog() {
+    const found = [];
+    const walk = (dir) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) {
+          walk(path);
+        } else if (entry.name.endsWith("Plan LSP.log")) {
+          found.push(path);
+        }
+      }
+    };
+    if (existsSync(join(this.data, "logs"))) {
+      walk(join(this.data, "logs"));
+    }
+    return found.map((f) => readFileSync(f, "utf-8")).join("\n");
+  }
+
+  async shot(name) {
+    mkdirSync(SHOTS, { recursive: true });
+    await this.page.screenshot({ path: join(SHOTS, `${name}.png`) });
+  }
+
+  /** A test step: skipped after a failure, with a screenshot and the log of the failure. */
+  step(name, body) {
+    test(name, async (t) => {
+      if (this.failed) {
+        t.skip("an earlier step failed");
+        return;
+      }
+      try {
+        await body(this.page);
+      } catch (error) {
+        this.failed = true;
+        const where = join(this.dir, `failure-${name.replace(/\W+/g, "-").slice(0, 80)}.png`);
+        await this.page?.screenshot({ path: where }).catch(() => undefined);
+        console.error(`e2e: screenshot of the failure: ${where}`);
+        console.error(`e2e: Plan LSP log:\n${this.pluginLog()}`);
+        throw error;
+      }
+    });
+  }
+
+  async command(title) {
+    await this.page.keyboard.press("F1");
+    const input = this.page.locator(".quick-input-widget input");
+    await input.waitFor({ state: "visible" });
+    await input.fill(`>${title}`);
+    await this.page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor();
+    await this.page.keyboard.press("Enter");
+  }
+
+  async open(file) {
+    await this.page.keyboard.press("Control+P");
+    const input = this.page.locator(".quick-input-widget input");
+    await input.waitFor({ state: "visible" });
+    await input.fill(file);
+    await this.page.locator(".quick-input-list .monaco-list-row", { hasText: file }).first().waitFor();
+    await this.page.keyboard.press("Enter");
+  }
+
+  problems() {
+    return this.page.locator(".markers-panel");
+  }
+}
+
+describe("with a bare python3 on PATH: the bundled server", () => {
+  const s = new Session("bare");
+  before(async () => {
+    // A bare interpreter: a fresh venv, not even pip in it, first on PATH.
+    const venv = join(s.dir, "bare-python");
+    const made = spawnSync(PYTHON, ["-m", "venv", "--without-pip", venv], { encoding: "utf-8" });
+    assert.equal(made.status, 0, made.stderr);
+    const bare = spawnSync(join(venv, "bin", "python3"), ["-c", "import pygls"], { encoding: "utf-8" });
+    assert.notEqual(bare.status, 0, "the bare venv must not have pygls");
+    s.bin = join(venv, "bin");
+    await s.start();
+  });
+  after(() => s.stop());
+
+  s.step("the plan's two diagnostics appear in the Problems panel, with their codes", async (page) => {
+    await page.keyboard.press("Control+Shift+M");
+    await s.problems().waitFor();
+    const opened = Date.now();
+    await s.open("demo-plan.md");
+    await Promise.race([
+      s.problems().getByText(MISSING).waitFor({ timeout: 60_000 }),
+      s.problems().getByText(UNRESOLVED).waitFor({ timeout: 60_000 }),
+    ]);
+    timings.openToFirstDiagnosticMs = Date.now() - opened;
+    await s.problems().getByText(MISSING).waitFor();
+    await s.problems().getByText(UNRESOLVED).waitFor();
+    timings.openToBothDiagnosticsMs = Date.now() - opened;
+    const text = await s.problems().innerText();
+    assert.match(text, /plan-lsp\s*\(?missing-section/);
+    assert.match(text, /plan-lsp\s*\(?unresolved-field/);
+    await s.shot("01-problems");
+    // The server was run by the bare venv's python3, found on PATH.
+    assert.match(s.pluginLog(), new RegExp(`Python \\d+\\.\\d+\\.\\d+ at ${s.bin}/python3, from PATH`));
+  });
+
+  s.step("the status bar shows the plan's Status and tasks; clicking it opens the outline", async (page) => {
+    const item = page.locator(".statusbar-item", { hasText: /Draft · \d+\/\d+ tasks/ });
+    await item.waitFor();
+    assert.match(await item.innerText(), /Draft · 2\/28 tasks/);
+    await s.shot("02-status-bar");
+    await item.click();
+    await page.locator(".outline-pane .monaco-list-row", { hasText: "Overview" }).first().waitFor();
+  });
+
+  s.step("the quick fix from the light bulb inserts the missing section; its diagnostic goes", async (page) => {
+    await s.problems().getByText(MISSING).click();
+    // The cursor on the diagnostic's line, in the editor: the light bulb shows there.
+    await page.locator(".monaco-editor .view-line", { hasText: "## Definition of Done" }).click();
+    const bulb = page.locator(".monaco-editor .lightBulbWidget");
+    await bulb.waitFor({ state: "visible" });
+    await bulb.click();
+    const fix = page.locator(".action-widget .monaco-list-row", { hasText: "Insert section '## Risks & Mitigations'" });
+    await fix.waitFor();
+    await s.shot("03-quick-fix");
+    await fix.click();
+    await s.problems().getByText(MISSING).waitFor({ state: "detached" });
+    await s.problems().getByText(UNRESOLVED).waitFor();
+    await page.locator(".monaco-editor .view-lines").getByText("## Risks & Mitigations").first().waitFor();
+    await s.shot("04-fixed");
+  });
+
+  s.step("Plan: Next Unresolved Field (ctrl+alt+]) selects <<OWNER>>", async (page) => {
+    await page.locator(".monaco-editor .view-lines").first().click();
+    await page.keyboard.press("Control+Alt+BracketRight");
+    await page.locator(".statusbar-item", { hasText: /Ln 11, Col \d+ \(9 selected\)/ }).waitFor();
+    await s.shot("05-next-field");
+  });
+
+  s.step("a settings change reaches the running server: unresolved-field off, then on again", async () => {
+    // Workspace settings (.vscode/settings.json), as a team would share them.
+    const folder = join(s.workspace, ".vscode");
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, "settings.json"), JSON.stringify({ "planLsp.severity": { "unresolved-field": "off" } }));
+    await s.problems().getByText(UNRESOLVED).waitFor({ state: "detached" });
+    writeFileSync(join(folder, "settings.json"), JSON.stringify({}));
+    await s.problems().getByText(UNRESOLVED).waitFor();
+  });
+
+  s.step("Plan: New Implementation Plan creates a scaffolded file, cursor on the first field", async (page) => {
+    await s.command("Plan: New Implementation Plan");
+    await page.locator(".quick-input-widget", { hasText: "The feature this plan implements" }).waitFor();
+    await page.locator(".quick-input-widget input").fill("User Login");
+    await s.shot("06-new-plan-name");
+    await page.keyboard.press("Enter");
+    await page.locator(".quick-input-widget", { hasText: "Where to create user-login-plan.md" }).waitFor();
+    await page.locator(".quick-input-list .monaco-list-row").first().waitFor();
+    await page.keyboard.press("Enter");
+    await page.locator(".tab", { hasText: "user-login-plan.md" }).waitFor();
+    await page.locator(".monaco-editor .view-lines").getByText("Implementation Plan: User Login").first().waitFor();
+    await page.locator(".statusbar-item", { hasText: /Ln 3, Col \d+ \(12 selected\)/ }).waitFor(); // <<ISSUE_ID>>
+    await page.locator(".statusbar-item", { hasText: /Draft · 0\/\d+ tasks/ }).waitFor();
+    await s.shot("07-new-plan");
+    const file = join(s.workspace, "user-login-plan.md");
+    const until = Date.now() + 10_000;
+    while (!(existsSync(file) && readFileSync(file, "utf-8").includes("# Implementation Plan: User Login"))) {
+      assert.ok(Date.now() < until, `${file} was not saved with the template`);
+      await sleep(100);
+    }
+    assert.match(readFileSync(file, "utf-8"), /\*\*Status:\*\* Draft/);
+  });
+});
+
+describe("with only a python3 older than 3.11: one notification, no stack trace", () => {
+  const s = new Session("old");
+  before(async () => {
+    // A python3 that answers the extension's probe as Python 3.9 would.
+    mkdirSync(s.bin, { recursive: true });
+    const fake = join(s.bin, "python3");
+    writeFileSync(fake, `#!/bin/sh\necho '{"version": [3, 9, 18], "executable": "${fake}"}'\n`);
+    chmodSync(fake, 0o755);
+    await s.start();
+  });
+  after(() => s.stop());
+
+  s.step("a notification says what to install and opens the setting", async (page) => {
+    await s.open("demo-plan.md");
+    const toast = page.locator(".notification-toast", { hasText: "Plan LSP needs Python 3.11 or newer" });
+    await toast.getByRole("button", { name: "Open Setting" }).waitFor();
+    await sleep(800); // the toast slides in: let it settle for the picture
+    await s.shot("08-no-python");
+    assert.equal(await page.locator(".notification-toast").count(), 1, "one notification, no more");
+    assert.doesNotMatch(await toast.innerText(), /Traceback|Error:|at /);
+    await toast.getByRole("button", { name: "Open Setting" }).click();
+    await page.locator(".settings-editor").getByText("Server: Command").first().waitFor();
+    assert.match(s.pluginLog(), /is Python 3\.9\.18; plan-lsp needs 3\.11 or newer/);
+  });
+});
+
+after(() => {
+  console.log(`e2e: timings ${JSON.stringify(timings)}`);
+});
