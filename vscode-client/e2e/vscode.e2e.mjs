@@ -73,6 +73,15 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `check` (for what is only in files, such as the extension's log) until it holds. */
+async function until(check, what, ms = 30_000) {
+  const end = Date.now() + ms;
+  while (!check()) {
+    assert.ok(Date.now() < end, `timed out waiting: ${what}`);
+    await sleep(100);
+  }
+}
+
 /**
  * A code-server of its own (profile, extensions, workspace, temp folder) with the .vsix
  * installed, and a chromium page on it. `bin` goes first on PATH.
@@ -292,6 +301,8 @@ describe("with a bare python3 on PATH: the bundled server", () => {
     const item = page.locator(".statusbar-item", { hasText: /Draft · \d+\/\d+ tasks/ });
     await item.waitFor();
     assert.match(await item.innerText(), /Draft · 2\/28 tasks/);
+    await item.hover();
+    await page.getByText("2 of 28 tasks done").first().waitFor();
     await s.shot("02-status-bar");
     await item.click();
     await page.locator(".outline-pane .monaco-list-row", { hasText: "Overview" }).first().waitFor();
@@ -329,6 +340,35 @@ describe("with a bare python3 on PATH: the bundled server", () => {
     await s.problems().getByText(UNRESOLVED).waitFor({ state: "detached" });
     writeFileSync(join(folder, "settings.json"), JSON.stringify({}));
     await s.problems().getByText(UNRESOLVED).waitFor();
+  });
+
+  s.step("a crashed server is restarted, and the log says why", async () => {
+    const pids = () => [...s.pluginLog().matchAll(/Server process (\d+) started/g)].map((m) => Number(m[1]));
+    const [pid] = pids().slice(-1);
+    assert.ok(pid, "the log names the server's process");
+    process.kill(pid, "SIGKILL");
+    await until(() => /Server process \d+ was killed by SIGKILL/.test(s.pluginLog()), "the log says how it ended");
+    await until(() => /restarting it \(restart 1 of 5/.test(s.pluginLog()), "the log says it restarts");
+    await until(() => pids().length === 2, "a new server process");
+    await s.problems().getByText(UNRESOLVED).waitFor();
+  });
+
+  s.step("Plan: Restart Server starts a new server", async () => {
+    const ready = () => (s.pluginLog().match(/Server ready/g) ?? []).length;
+    const before = ready();
+    await s.command("Plan: Restart Server");
+    await until(() => /Starting the server \(asked by the user\)/.test(s.pluginLog()), "the restart is logged");
+    await until(() => ready() === before + 1, "the new server is ready");
+    await s.problems().getByText(UNRESOLVED).waitFor();
+  });
+
+  s.step("Plan: Insert Template fills an empty editor", async (page) => {
+    await s.command("File: New Untitled Text File");
+    await page.locator(".tab", { hasText: "Untitled-1" }).waitFor();
+    await s.command("Plan: Insert Template");
+    await page.locator(".monaco-editor .view-lines").getByText("# Implementation Plan:").first().waitFor();
+    await page.locator(".statusbar-item", { hasText: /\(\d+ selected\)/ }).waitFor();
+    await page.locator(".statusbar-item", { hasText: "Markdown" }).waitFor();
   });
 
   s.step("Plan: New Implementation Plan creates a scaffolded file, cursor on the first field", async (page) => {

@@ -215,6 +215,7 @@ export class PlanServer implements vscode.Disposable {
         env: { ...process.env, PYTHONIOENCODING: "utf-8" },
         windowsHide: true,
       });
+      this.log.info(`Server process ${String(child.pid)} started`);
       this.exited = new Promise((resolve) => {
         child.on("error", (error) => {
           resolve(`could not be started: ${error.message}`);
