@@ -185,3 +185,35 @@ def test_lint_is_clean(npm: str) -> None:
 def test_typecheck_is_clean(npm: str) -> None:
     npx = shutil.which("npx") or "npx"
     _run([npx, "tsc", "--noEmit"], timeout=300)
+
+
+# -- the README's section on the extension ----------------------------------------------------
+
+
+def _readme_section() -> str:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    start = readme.index("## VS Code extension")
+    end = readme.find("\n## ", start + 1)
+    return readme[start : end if end != -1 else None]
+
+
+def test_readme_lists_every_setting_with_its_default() -> None:
+    row = re.compile(r"^\| `(planLsp\.[\w.]+)` \| [^|]+ \| `([^`]*)` \|", re.M)
+    rows = {m.group(1): m.group(2) for m in row.finditer(_readme_section())}
+    assert set(rows) == set(PROPERTIES)
+    for key, shown in rows.items():
+        assert json.loads(shown) == PROPERTIES[key]["default"], key
+
+
+def test_readme_screenshots_exist() -> None:
+    shots = re.findall(r"\]\((vscode-client/e2e/screenshots/[^)]+\.png)\)", _readme_section())
+    assert len(shots) >= 4
+    for shot in shots:
+        assert (ROOT / shot).is_file(), shot
+
+
+def test_ci_runs_the_readme_e2e_command_when_asked() -> None:
+    blocks = re.findall(r"```sh\n(.*?)\n```", _readme_section(), re.S)
+    assert "vscode-client/e2e/run.sh" in blocks
+    ci = (ROOT / ".ci" / "run").read_text("utf-8")
+    assert 'if [ "${CI_E2E:-}" = "1" ]; then bash vscode-client/e2e/run.sh; fi' in ci
