@@ -16,7 +16,7 @@ FULL_CONTEXT = {
     "issue": "ABC-123",
     "author": "Zoë Müller",
     "date": "2026-11-25",
-    "spec": "spec.md",
+    "spec": "https://specs.example.org/user-login",  # a link that is not checked on disk
     "component_1": "AuthService",
     "component_2": "LoginForm",
     "Step Title": "Wire the form",

@@ -20,7 +20,7 @@ ALL_FIELDS = [
     "--author",
     "Zoë",
     "--spec",
-    "spec.md",
+    "https://specs.example.org/user-login",
     *[
         a
         for k, v in FULL_CONTEXT.items()
@@ -42,7 +42,9 @@ def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_new_with_every_field_then_check_has_no_findings(tmp_path: Path) -> None:
-    made = run("new", "docs/user-login-plan.md", *ALL_FIELDS, cwd=tmp_path)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "spec.md").write_text("# Spec\n")  # the Spec link arrives
+    made = run("new", "docs/user-login-plan.md", *ALL_FIELDS, "--spec", "spec.md", cwd=tmp_path)
     assert made.returncode == 0, made.stderr
     assert made.stdout == "Created docs/user-login-plan.md\n"
     text = (tmp_path / "docs/user-login-plan.md").read_text("utf-8")

@@ -26,6 +26,7 @@ CODES = (
     "invalid-value",
     "empty-section",
     "numbering",
+    "broken-link",
 )
 SEVERITIES = ("error", "warning", "information", "hint")
 DEFAULT_SEVERITY: dict[str, str] = {
@@ -38,6 +39,7 @@ DEFAULT_SEVERITY: dict[str, str] = {
     "invalid-value": "error",
     "empty-section": "warning",
     "numbering": "warning",
+    "broken-link": "warning",
 }
 
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -90,14 +91,46 @@ def _err(msg: str) -> None:
     print(f"plan-lsp: {msg}", file=sys.stderr)
 
 
-def _resolve_template(spec: str | None) -> object:
+def _registry(folder: Path | None) -> Any:
+    """The kinds of a templates folder (built once per folder; broken templates reported)."""
+    from plan_lsp import kinds
+
+    key = str(folder)
+    if key not in _REGISTRIES:
+        reg = kinds.Registry()
+        if folder is not None:
+            reg.load_folder(folder)
+            for path, problems in sorted(reg.problems.items()):
+                for p in problems:
+                    where = f":{p.line + 1}" if p.line is not None else ""
+                    _err(f"{path}{where}: {p.message} (the template is not used)")
+        _REGISTRIES[key] = reg
+    return _REGISTRIES[key]
+
+
+_REGISTRIES: dict[str, Any] = {}
+_FOLDERS: dict[str, Path | None] = {}
+
+
+def _folder_for(path: str) -> Path | None:
+    """The templates folder governing ``path``: the nearest ancestor's, else the current one's."""
+    from plan_lsp.paths import find_folder
+
+    parent = os.path.dirname(os.path.abspath(path))
+    if parent not in _FOLDERS:
+        _FOLDERS[parent] = find_folder(Path(parent)) or find_folder(Path.cwd())
+    return _FOLDERS[parent]
+
+
+def _resolve_template(spec: str | None, near: str | None = None) -> object:
     """The kind named by ``--template`` (a kind name or a template file), or None."""
     from plan_lsp import kinds, templates
 
     if spec is None:
         return None
-    if spec == "plan":
-        return kinds.builtin_plan()
+    named = _registry(_folder_for(near or "x")).get(spec)
+    if named is not None:
+        return named
     p = Path(spec)
     if p.is_file():
         try:
@@ -147,8 +180,9 @@ def read_text(path: str) -> str:
 
 # Set before the worker processes fork, read by them: the work and the kinds to check it with.
 _JOBS: list[tuple[str, str]] = []
-_KINDS: list[Any] = []
+_KINDS: dict[str, list[Any]] = {}
 _FORCED: list[Any] = [None]
+_LOOKUP: list[Any] = []
 PARALLEL_MIN = 64
 """Below this many files to check, one process is faster than starting workers."""
 
@@ -157,9 +191,17 @@ def _check_job(index: int) -> dict[str, Any]:
     from plan_lsp import engine
 
     path, text = _JOBS[index]
-    result = engine.check(text, path, _KINDS, force=_FORCED[0])
+    if not _LOOKUP:
+        from plan_lsp.links import disk_lookup
+
+        _LOOKUP.append(disk_lookup())
+    result = engine.check(
+        text, path, _KINDS[str(_folder_for(path))], force=_FORCED[0], lookup=_LOOKUP[0]
+    )
     return {
         "kind": result.kind.name if result.kind else None,
+        # Results that depend on other files (links) are not cached.
+        "cacheable": not any(s.block.links for s in result.outline.sections),
         "findings": [
             {
                 "line": f.span.start.line + 1,
@@ -190,30 +232,46 @@ def _run_jobs(count: int, jobs: int) -> list[dict[str, Any]]:
         return list(pool.map(_check_job, range(count), chunksize=chunk))
 
 
-def _cache_key(args: argparse.Namespace) -> str:
+def _cache_key(args: argparse.Namespace, folders: set[Path | None]) -> str:
+    """Everything results depend on: version, templates (built-in and each folder's), options."""
     from plan_lsp import cache
+    from plan_lsp.paths import kind_name
     from plan_lsp.resources import builtin_text
 
-    forced = ""
-    if args.template and args.template != "plan":
+    parts = [__version__, builtin_text(), args.template or ""]
+    if args.template:
+        with contextlib.suppress(OSError):
+            parts.append(Path(args.template).read_text("utf-8", "replace"))
+    for folder in sorted(folders, key=str):
+        if folder is None:
+            continue
+        parts.append(str(folder))
         try:
-            forced = Path(args.template).read_text("utf-8", "replace")
+            entries = sorted(folder.iterdir())
         except OSError:
-            forced = args.template
-    return cache.key(__version__, builtin_text(), args.template or "", forced)
+            continue
+        for entry in entries:
+            if kind_name(entry.name) is not None:
+                try:
+                    parts += [entry.name, entry.read_text("utf-8", "replace")]
+                except OSError:
+                    parts.append(entry.name)
+    return cache.key(*parts)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from plan_lsp import cache as cache_mod
 
+    files = list(walk(args.paths))
+    folders = {_folder_for(path) for path, _ in files}
     store = None
     if not args.no_cache:
         folder = Path(args.cache_dir or os.environ.get("PLAN_LSP_CACHE_DIR") or ".plan-lsp-cache")
-        store = cache_mod.Cache(folder, _cache_key(args))
+        store = cache_mod.Cache(folder, _cache_key(args, folders))
     reports: list[dict[str, Any]] = []
     pending: list[tuple[int, str, str]] = []  # report index, cache path, digest
     _JOBS.clear()
-    for path, explicit in walk(args.paths):
+    for path, explicit in files:
         entry: dict[str, Any] = {"path": path, "explicit": explicit}
         reports.append(entry)
         try:
@@ -236,14 +294,16 @@ def cmd_check(args: argparse.Namespace) -> int:
         pending.append((len(reports) - 1, where, hashed))
         _JOBS.append((path, text))
     if _JOBS:
-        from plan_lsp import kinds
-
         _FORCED[0] = _resolve_template(args.template)
-        _KINDS[:] = [kinds.builtin_plan()]
+        for path, _ in _JOBS:  # before the workers fork: they inherit the kinds
+            governing = _folder_for(path)
+            if str(governing) not in _KINDS:
+                _KINDS[str(governing)] = _registry(governing).kinds()
         results = _run_jobs(len(_JOBS), args.jobs)
         for (index, where, hashed), result in zip(pending, results, strict=True):
+            cacheable = result.pop("cacheable", True)
             reports[index].update(result)
-            if store is not None:
+            if store is not None and cacheable:
                 store.put(where, hashed, result)
         _JOBS.clear()
     if store is not None:
@@ -290,12 +350,14 @@ def _report(reports: list[dict[str, Any]], fmt: str) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from plan_lsp import kinds, scaffold, templates
+    from plan_lsp import scaffold, templates
 
     path = Path(args.path)
     if path.exists():
         return _usage(f"{path} already exists; not overwriting it")
-    kind = _resolve_template(args.template) or kinds.builtin_plan()
+    kind = _resolve_template(args.template, str(path)) or _registry(_folder_for(str(path))).get(
+        "plan"
+    )
     context = scaffold.discover(str(path.resolve()))
     for key in ("feature", "issue", "author", "spec"):
         value = getattr(args, key)

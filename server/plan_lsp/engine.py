@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from plan_lsp import checks
+from plan_lsp import checks, links
 from plan_lsp.checks import Finding
 from plan_lsp.kinds import Kind, detect
+from plan_lsp.links import Lookup
 from plan_lsp.outline import Outline, parse
 from plan_lsp.schema import title_key
 from plan_lsp.structure import Structure, match
@@ -44,8 +45,10 @@ def check(
     *,
     force: Kind | None = None,
     outline: Outline | None = None,
+    lookup: Lookup | None = None,
 ) -> Result:
-    """Check ``text``; ``force`` checks it as that kind whatever it looks like."""
+    """Check ``text``; ``force`` checks it as that kind whatever it looks like. With ``lookup``
+    (what exists beside the document), relative links are checked too."""
     opts = options or Options()
     outline = outline if outline is not None else parse(text)
     kind = force or detect(outline, path, kinds, dict(opts.globs) if opts.globs else None)
@@ -59,6 +62,13 @@ def check(
         optional=frozenset(title_key(t) for t in opts.optional),
         severity=opts.severity,
     )
+    if lookup is not None and any(s.block.links for s in outline.sections):
+        levels = {**checks.DEFAULT_SEVERITY, **kind.schema.metadata.severity, **opts.severity}
+        level = levels.get("broken-link", "warning")
+        if level != "off":
+            for f in links.check(outline, path, lookup):
+                findings.append(checks.Finding(f.code, level, f.message, f.span, f.data))
+            findings.sort(key=lambda f: (f.span.start, checks.CODES.index(f.code)))
     return Result(outline, kind, cap(findings, opts.max_findings), structure)
 
 

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 from plan_lsp import schema as schema_mod
 from plan_lsp import templates
 from plan_lsp.outline import Outline
+from plan_lsp.paths import DEFAULT_DIR, find_folder, kind_name
+
+__all__ = ["DEFAULT_DIR", "Kind", "Registry", "find_folder", "kind_name"]
 from plan_lsp.schema import Schema
 
 
@@ -94,12 +98,118 @@ def detect(
 
     ``globs`` overrides a kind's own ``applies-to`` patterns (settings).
     """
+    posix = path.replace("\\", "/") if path else None
+
+    def excluded(kind: Kind) -> bool:
+        patterns = (globs or {}).get(kind.name, kind.globs)
+        no = [p[1:] for p in patterns if p.startswith("!")]
+        return bool(posix and no and path_matches(posix, no))
+
     for kind in kinds:
-        if title_matches(kind, outline):
+        if title_matches(kind, outline) and not excluded(kind):
             return kind
-    if path:
+    if posix:
         for kind in kinds:
-            patterns = (globs or {}).get(kind.name, kind.globs)
-            if patterns and path_matches(path, patterns):
+            patterns = [
+                p for p in (globs or {}).get(kind.name, kind.globs) if not p.startswith("!")
+            ]
+            if patterns and path_matches(posix, patterns) and not excluded(kind):
                 return kind
     return None
+
+
+# -- team templates ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with a template file: message and zero-based line (None: the file)."""
+
+    message: str
+    line: int | None = None
+
+
+@dataclass
+class Registry:
+    """The kinds in force: the built-in plan, then every template of a templates folder.
+
+    A template that is broken (syntax error, invalid YAML, unknown metadata, a heading used
+    twice) is reported in :attr:`problems`; the last good version of its kind stays in force.
+    """
+
+    folder: Path | None = None
+    templates: dict[str, Kind] = field(default_factory=dict)
+    """Kinds from the folder, by name (their last good version)."""
+    problems: dict[str, list[Problem]] = field(default_factory=dict)
+    """Problems by template file path."""
+    texts: dict[str, str] = field(default_factory=dict)
+    """The text last loaded for each template path (for cache keys)."""
+    plan: Kind | None = None
+    """A plan kind replacing the built-in one (from a setting); a folder ``plan`` wins."""
+
+    def kinds(self) -> list[Kind]:
+        out = [self.templates[n] for n in sorted(self.templates) if n != "plan"]
+        out.append(self.templates.get("plan") or self.plan or builtin_plan())
+        return out
+
+    def get(self, name: str) -> Kind | None:
+        return next((k for k in self.kinds() if k.name == name), None)
+
+    def load(self, path: str, text: str | None) -> list[Problem]:
+        """(Re)load one template file; ``text`` None means it is gone. Returns its problems."""
+        name = kind_name(path)
+        if name is None:
+            return []
+        if text is None:
+            self.problems.pop(path, None)
+            self.texts.pop(path, None)
+            current = self.templates.get(name)
+            if current is not None and current.path == path:
+                del self.templates[name]
+            return []
+        self.texts[path] = text
+        problems: list[Problem] = []
+        try:
+            kind = load_kind(name, text, path)
+        except templates.TemplateError as exc:
+            problems.append(Problem(exc.message, exc.line))
+        else:
+            problems += [Problem(m, line) for m, line in kind.schema.problems]
+            if kind.schema.title is None and not kind.schema.sections:
+                problems.append(Problem("the template has no heading", None))
+            if not problems:
+                self.templates[name] = kind
+        self.problems[path] = problems
+        return problems
+
+    def load_folder(self, folder: Path) -> None:
+        """Load every template of ``folder`` (keeping the last good version of broken ones)."""
+        self.folder = folder
+        seen = set()
+        try:
+            entries = sorted(folder.iterdir()) if folder.is_dir() else []
+        except OSError:
+            entries = []
+        for entry in entries:
+            if kind_name(entry.name) is None or not entry.is_file():
+                continue
+            try:
+                text = entry.read_text("utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                self.problems[str(entry)] = [Problem(f"cannot read the template: {exc}")]
+                continue
+            seen.add(str(entry))
+            self.load(str(entry), text)
+        for path in [p for p in self.texts if p not in seen]:
+            self.load(path, None)
+
+
+def suggest(path: str, available: Sequence[Kind]) -> Kind:
+    """The kind a new file's name suggests (``spec.md`` -> spec, ``adr/7-x.md`` -> adr,
+    ``runbooks/deploy.md`` -> runbook), else the plan."""
+    words = re.split(r"[^a-z0-9]+", path.replace("\\", "/").lower())
+    for kind in available:
+        name = kind.name.lower()
+        if name in words or f"{name}s" in words:
+            return kind
+    return next((k for k in available if k.name == "plan"), available[-1])

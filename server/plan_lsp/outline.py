@@ -58,6 +58,15 @@ class Labeled:
 
 
 @dataclass(frozen=True, slots=True)
+class Link:
+    """A link with a relative target (``spec.md``, ``../adr/1.md#decision``, ``#overview``)."""
+
+    target: str
+    span: Span
+    """The target's text in the link, between the parentheses."""
+
+
+@dataclass(frozen=True, slots=True)
 class Table:
     """A table: its first line, header cells and number of body rows."""
 
@@ -100,6 +109,7 @@ class Block:
     tasks_done: int = 0
     tasks_total: int = 0
     tables: list[Table] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
     cache: dict[Any, Any] = field(default_factory=dict)
     """Results derived from this block alone (per-section findings), reused while it lives."""
 
@@ -154,6 +164,8 @@ class Section:
                 )
             elif key == "tables":
                 hit = [Table(t.line + by, t.header, t.rows) for t in b.tables]
+            elif key == "links":
+                hit = [Link(x.target, _shift(x.span, by)) for x in b.links]
             self._abs[key] = hit if hit is not None else False
         return hit if hit is not False else None
 
@@ -172,6 +184,10 @@ class Section:
     @property
     def tables(self) -> list[Table]:
         return self._get("tables")  # type: ignore[no-any-return]
+
+    @property
+    def links(self) -> list[Link]:
+        return self._get("links")  # type: ignore[no-any-return]
 
     @property
     def body_start(self) -> int:
@@ -334,6 +350,8 @@ def _collect(
                     lab = _label(lines[ln], ln - base)
                     if lab is not None:
                         block.labels.append(lab)
+        if "](" in tok.content:
+            block.links += _links(tok, lines, base)
         elif table.in_thead:
             table.header.append(tok.content.strip())
     elif t == "table_open" and tok.map:
@@ -346,6 +364,43 @@ def _collect(
         table.rows += 1
     elif t == "table_close":
         block.tables.append(Table(table.line, tuple(table.header), table.rows))
+
+
+_RAW_LINK = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s()]+(?:\([^\s()]*\)[^\s()]*)*)")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//")
+
+
+@lru_cache(maxsize=1)
+def inline_parser() -> MarkdownIt:
+    """CommonMark inline parsing, for the few lines that hold links."""
+    return MarkdownIt("commonmark")
+
+
+def _links(tok: Token, lines: list[str], base: int) -> list[Link]:
+    """Relative links of an inline token: markdown-it says which are links, the raw lines say
+    where their targets are."""
+    md = inline_parser()
+    parsed = md.parseInline(tok.content)
+    hrefs: list[str] = []
+    for child in parsed[0].children or [] if parsed else []:
+        if child.type == "link_open":
+            href = str(child.attrs.get("href", ""))
+            if href and not _SCHEME.match(href):
+                hrefs.append(href)
+    if not hrefs or not tok.map:
+        return []
+    out: list[Link] = []
+    for ln in range(tok.map[0], tok.map[1]):
+        for m in _RAW_LINK.finditer(lines[ln]):
+            raw = m.group(1)
+            a, b = m.start(1), m.end(1)
+            if raw.startswith("<"):
+                raw, a, b = raw[1:-1], a + 1, b - 1
+            norm = md.normalizeLink(raw)
+            if norm in hrefs:
+                hrefs.remove(norm)
+                out.append(Link(raw, Span(Pos(ln - base, a), Pos(ln - base, b))))
+    return out
 
 
 def _finish(block: Block, lines: list[str], base: int, skip: int) -> None:

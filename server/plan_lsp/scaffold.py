@@ -106,9 +106,16 @@ def discover(path: str | None, today: _dt.date | None = None) -> dict[str, str]:
 
 
 def render(kind: Kind, context: Mapping[str, str]) -> str:
-    """The kind's template rendered with ``context``; enumerations set to their default."""
-    text = templates.render(kind.schema.source, context)
+    """The kind's template rendered with ``context``; fields the context lacks take the
+    metadata's ``default``; enumerations are set to their default."""
     schema = kind.schema
+    defaults = {
+        name: meta.default
+        for name, meta in schema.metadata.fields.items()
+        if meta.default is not None and templates.lookup(context, name) is None
+    }
+    context = {**defaults, **context}
+    text = templates.render(kind.schema.source, context)
     if not schema.enums:
         return text
     outline = parse(text)

@@ -12,6 +12,9 @@ from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams, JsonRpcInvalidRequest
 
 from plan_lsp import __version__, actions, completion, navigation, scaffold, templates
+from plan_lsp import kinds as kinds_mod
+from plan_lsp import links as links_mod
+from plan_lsp import outline as outline_mod
 from plan_lsp.documents import Document
 from plan_lsp.lsp import convert
 from plan_lsp.lsp.server import PlanLanguageServer, uri_to_path
@@ -52,6 +55,7 @@ def initialize(ls: PlanLanguageServer, params: types.InitializeParams) -> None:
 
 async def initialized(ls: PlanLanguageServer, params: types.InitializedParams) -> None:
     await _pull_configuration(ls)
+    ls.run_task(_watch_templates(ls))
     if ls.process_id:
         ls.run_task(_watch_parent(ls, ls.process_id))
 
@@ -111,6 +115,12 @@ def did_open(ls: PlanLanguageServer, params: types.DidOpenTextDocumentParams) ->
     if not is_markdown(doc):
         return
     ls.documents[item.uri] = doc
+    ls.generation += 1  # links elsewhere may now arrive
+    if len(ls.documents) > 1:
+        ls.recheck_all()
+    path = ls.template_path(item.uri)
+    if path is not None:
+        ls.template_changed(path, doc.text)  # an open template counts with its text
     ls.schedule(item.uri)
 
 
@@ -131,12 +141,18 @@ def did_change(ls: PlanLanguageServer, params: types.DidChangeTextDocumentParams
             )
         else:
             doc.replace_all(change.text, version)
+    path = ls.template_path(doc.uri)
+    if path is not None:
+        ls.template_changed(path, doc.text)
     ls.schedule(doc.uri)
 
 
 def did_close(ls: PlanLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
+    path = ls.template_path(uri)
     ls.documents.pop(uri, None)
+    if path is not None:  # back to what is on disk (or gone)
+        ls.template_changed(path, _read(path))
     ls.results.pop(uri, None)
     ls.outlines.pop(uri, None)
     ls.dirty.discard(uri)
@@ -144,6 +160,51 @@ def did_close(ls: PlanLanguageServer, params: types.DidCloseTextDocumentParams) 
         ls.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
         )
+
+
+def _read(path: str) -> str | None:
+    try:
+        return Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def did_change_watched_files(
+    ls: PlanLanguageServer, params: types.DidChangeWatchedFilesParams
+) -> None:
+    for change in params.changes:
+        path = ls.template_path(change.uri)
+        if path is None or ls.document(change.uri) is not None:
+            continue  # not a template, or open: the editor's text wins
+        text = None if change.type == types.FileChangeType.Deleted else _read(path)
+        ls.log(f"plan-lsp: template {path} {change.type.name.lower()}")
+        ls.template_changed(path, text)
+
+
+async def _watch_templates(ls: PlanLanguageServer) -> None:
+    """Ask the client to tell about changes in the templates folder."""
+    if not ls.client_supports("workspace.did_change_watched_files.dynamic_registration", False):
+        return
+    glob = f"**/{Path(ls.settings.templates_dir).name}/*"
+    try:
+        await asyncio.wait_for(
+            ls.client_register_capability_async(
+                types.RegistrationParams(
+                    registrations=[
+                        types.Registration(
+                            id="plan-lsp-templates",
+                            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                            register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                                watchers=[types.FileSystemWatcher(glob_pattern=glob)]
+                            ),
+                        )
+                    ]
+                )
+            ),
+            10,
+        )
+    except Exception as exc:
+        ls.log(f"plan-lsp: could not watch the templates folder: {exc}", types.MessageType.Warning)
 
 
 def document_diagnostic(
@@ -261,7 +322,88 @@ def code_action(
     for fix in actions.fixes(result, hits):
         diags = [by_finding[id(f)] for f in fix.findings if id(f) in by_finding]
         out.append(convert.code_action(doc, fix, diags, ls.encoding, ls.document_changes))
+    out += _create_actions(ls, doc, hits)
     return out
+
+
+def _create_actions(
+    ls: PlanLanguageServer, doc: Document, findings: list[Any]
+) -> list[types.CodeAction]:
+    """For a link to a missing file: create it from the kind its name suggests."""
+    out = []
+    for f in findings:
+        if f.code != "broken-link" or f.data.get("missing") != "file" or not f.data.get("target"):
+            continue
+        target = str(f.data["target"])
+        kind = kinds_mod.suggest(target, ls.kinds())
+        try:
+            text = scaffold.render(kind, scaffold.discover(target))
+        except templates.TemplateError:
+            continue
+        uri = Path(target).as_uri()
+        out.append(
+            types.CodeAction(
+                title=f"Create '{Path(target).name}' from the {kind.name} template",
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[convert.diagnostic(doc, f, ls.encoding)],
+                is_preferred=True,
+                edit=types.WorkspaceEdit(
+                    document_changes=[
+                        types.CreateFile(
+                            uri=uri, options=types.CreateFileOptions(ignore_if_exists=True)
+                        ),
+                        types.TextDocumentEdit(
+                            text_document=types.OptionalVersionedTextDocumentIdentifier(
+                                uri=uri, version=None
+                            ),
+                            edits=[
+                                types.TextEdit(
+                                    range=types.Range(
+                                        start=types.Position(line=0, character=0),
+                                        end=types.Position(line=0, character=0),
+                                    ),
+                                    new_text=text,
+                                )
+                            ],
+                        ),
+                    ]
+                ),
+            )
+        )
+    return out
+
+
+def definition(ls: PlanLanguageServer, params: types.DefinitionParams) -> types.Location | None:
+    """On a relative link: the file it points to, at the heading its anchor names."""
+    doc = ls.document(params.text_document.uri)
+    if doc is None:
+        return None
+    result = ls.analyze(doc)
+    pos = convert.from_position(doc, params.position, ls.encoding)
+    sec = result.outline.section_at(pos.line)
+    link = next((x for x in (sec.links if sec else []) if x.span.contains(pos)), None)
+    if link is None:
+        return None
+    here = uri_to_path(doc.uri)
+    target = links_mod.resolve(link, here)
+    if target.path is None:
+        uri, headings = doc.uri, result.outline.headings
+    else:
+        if ls.lookup(target.path) is None:
+            return None
+        uri = Path(target.path).as_uri()
+        open_doc = ls.document(uri)
+        if open_doc is not None:
+            headings = ls.outline(open_doc).headings
+        else:
+            headings = outline_mod.parse(_read(target.path) or "").headings
+    line = 0
+    if target.anchor:
+        i = links_mod.heading_index([h.title for h in headings], target.anchor)
+        if i is not None:
+            line = headings[i].line
+    at = types.Position(line=line, character=0)
+    return types.Location(uri=uri, range=types.Range(start=at, end=at))
 
 
 def _scaffold_actions(ls: PlanLanguageServer, doc: Document) -> list[types.CodeAction]:
@@ -426,6 +568,7 @@ def register(ls: PlanLanguageServer) -> None:
     feature(types.TEXT_DOCUMENT_DID_OPEN)(did_open)
     feature(types.TEXT_DOCUMENT_DID_CHANGE)(did_change)
     feature(types.TEXT_DOCUMENT_DID_CLOSE)(did_close)
+    feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)(did_change_watched_files)
     feature(
         types.TEXT_DOCUMENT_DIAGNOSTIC,
         types.DiagnosticOptions(
@@ -437,6 +580,7 @@ def register(ls: PlanLanguageServer) -> None:
         types.CompletionOptions(trigger_characters=TRIGGERS, resolve_provider=False),
     )(complete)
     feature(types.TEXT_DOCUMENT_HOVER)(hover)
+    feature(types.TEXT_DOCUMENT_DEFINITION)(definition)
     feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)(document_symbol)
     feature(types.TEXT_DOCUMENT_FOLDING_RANGE)(folding_range)
     feature(

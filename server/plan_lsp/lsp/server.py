@@ -31,12 +31,13 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
-from plan_lsp import __version__, engine, kinds, settings, templates
+from plan_lsp import __version__, engine, kinds, links, settings, templates
 from plan_lsp.documents import UTF16, Document
 from plan_lsp.engine import Result
 from plan_lsp.kinds import Kind
 from plan_lsp.lsp import convert
 from plan_lsp.outline import Outline, merge_changes, parse_lines, update
+from plan_lsp.text import Pos
 
 log = logging.getLogger("plan_lsp")
 
@@ -135,6 +136,8 @@ class PlanLanguageServer(LanguageServer):
         """The ``planLsp`` part of ``initializationOptions``."""
         self.plan_kind: Kind | None = None
         """The plan kind in force (built-in unless ``planLsp.template`` names another)."""
+        self.registry = kinds.Registry()
+        """Kinds from the workspace's templates folder, last good versions in force."""
         self.dirty: set[str] = set()
         """Documents changed since they were last checked and published."""
         self.flush_scheduled = False
@@ -143,6 +146,8 @@ class PlanLanguageServer(LanguageServer):
         """Background tasks, kept referenced until done."""
         self.encoding = UTF16
         """Position encoding negotiated with the client."""
+        self.disk_lookup = links.disk_lookup()
+        """Headings of files on disk, for links (parsed once per modification)."""
 
     def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
         """Serve over stdio, reading ahead (see :mod:`plan_lsp.lsp.stdio`)."""
@@ -241,8 +246,81 @@ class PlanLanguageServer(LanguageServer):
             self.log(f"plan-lsp settings: {problem}", types.MessageType.Warning)
         self.settings = new
         self.plan_kind = self.load_plan_kind()
+        self.registry.plan = self.plan_kind
+        self.load_templates()
         self.generation += 1
         self.log(f"plan-lsp settings: {new}")
+
+    # -- team templates --------------------------------------------------------------------
+
+    def templates_folder(self) -> Path | None:
+        folder = Path(self.settings.templates_dir)
+        if folder.is_absolute():
+            return folder
+        roots = self.workspace_roots()
+        return roots[0] / folder if roots else None
+
+    def load_templates(self) -> None:
+        """(Re)load the templates folder; open template buffers count with their text."""
+        folder = self.templates_folder()
+        if folder is None:
+            return
+        self.registry.load_folder(folder)
+        for doc in self.documents.values():
+            path = self.template_path(doc.uri)
+            if path is not None:
+                self.registry.load(path, doc.text)
+        for path, problems in self.registry.problems.items():
+            for p in problems:
+                where = f":{p.line + 1}" if p.line is not None else ""
+                self.log(
+                    f"plan-lsp: template {path}{where}: {p.message}", types.MessageType.Warning
+                )
+        names = ", ".join(k.name for k in self.registry.kinds())
+        self.log(f"plan-lsp: templates folder {folder}; kinds: {names}")
+
+    def template_path(self, uri: str) -> str | None:
+        """The path of ``uri`` when it is a template of the templates folder."""
+        path = uri_to_path(uri)
+        folder = self.registry.folder
+        if path is None or folder is None or kinds.kind_name(path) is None:
+            return None
+        try:
+            inside = Path(path).resolve().parent == folder.resolve()
+        except OSError:
+            return None
+        return str(folder / Path(path).name) if inside else None
+
+    def template_changed(self, path: str, text: str | None) -> None:
+        """A template was edited, saved, created or deleted: re-derive it, re-check plans."""
+        self.registry.load(path, text)
+        problems = self.registry.problems.get(path, [])
+        for p in problems:
+            where = f":{p.line + 1}" if p.line is not None else ""
+            self.log(f"plan-lsp: template {path}{where}: {p.message}", types.MessageType.Warning)
+        self.generation += 1
+        self.recheck_all()
+
+    def template_diagnostics(self, doc: Document) -> list[types.Diagnostic]:
+        path = self.template_path(doc.uri)
+        out = []
+        for p in self.registry.problems.get(path or "", []):
+            line = p.line if p.line is not None else 0
+            line = max(0, min(line, len(doc.lines) - 1))
+            end = len(doc.line(line))
+            out.append(
+                types.Diagnostic(
+                    range=types.Range(
+                        start=types.Position(line=line, character=0),
+                        end=convert.position(doc, Pos(line, end), self.encoding),
+                    ),
+                    message=p.message,
+                    severity=types.DiagnosticSeverity.Error,
+                    code="invalid-template",
+                    source=convert.SOURCE,
+                )
+            )
+        return out
 
     def load_plan_kind(self) -> Kind:
         """The plan kind: from ``planLsp.template`` when set and safe, else the built-in."""
@@ -283,9 +361,7 @@ class PlanLanguageServer(LanguageServer):
             )
 
     def kinds(self) -> list[Kind]:
-        if self.plan_kind is None:
-            self.plan_kind = kinds.builtin_plan()
-        return [self.plan_kind]
+        return self.registry.kinds()
 
     def options(self) -> engine.Options:
         s = self.settings
@@ -325,11 +401,22 @@ class PlanLanguageServer(LanguageServer):
             return hit[2]
         path = uri_to_path(doc.uri) or urlparse(doc.uri).path
         outline = self.outline(doc)
-        result = engine.check("", path, self.kinds(), self.options(), outline=outline)
+        result = engine.check(
+            "", path, self.kinds(), self.options(), outline=outline, lookup=self.lookup
+        )
         self.results[doc.uri] = (doc.version, self.generation, result)
         return result
 
+    def lookup(self, path: str) -> list[str] | None:
+        """Heading titles of the document at ``path``: its open text first, else the disk."""
+        for doc in self.documents.values():
+            if uri_to_path(doc.uri) == path:
+                return [h.title for h in self.outline(doc).headings]
+        return self.disk_lookup(path)
+
     def diagnostics(self, doc: Document) -> list[types.Diagnostic]:
+        if self.template_path(doc.uri) is not None:
+            return self.template_diagnostics(doc)
         result = self.analyze(doc)
         return [convert.diagnostic(doc, f, self.encoding) for f in result.findings]
 

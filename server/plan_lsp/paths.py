@@ -1,0 +1,28 @@
+"""Where templates live: templates folders and template file names (no heavy imports, so the
+CLI's fast path can find them without loading the parser)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+TEMPLATE_SUFFIXES = (".md.j2", ".md")
+DEFAULT_DIR = ".plan-templates"
+
+
+def kind_name(path: str) -> str | None:
+    """``adr.md`` and ``adr.md.j2`` -> ``adr``; other files are not templates."""
+    name = path.replace("\\", "/").rsplit("/", 1)[-1]
+    for suffix in TEMPLATE_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix) and not name.startswith("."):
+            return name[: -len(suffix)]
+    return None
+
+
+def find_folder(start: Path, name: str = DEFAULT_DIR) -> Path | None:
+    """The nearest ``name`` folder in ``start`` or its ancestors."""
+    here = start if start.is_dir() else start.parent
+    for folder in (here, *here.parents):
+        candidate = folder / name
+        if candidate.is_dir():
+            return candidate
+    return None
