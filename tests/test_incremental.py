@@ -64,6 +64,7 @@ def snapshot(o: Outline) -> list[object]:
             s.tasks_done,
             s.tasks_total,
             s.tables,
+            s.links,
         )
         for s in o.sections
     ] + [o.front, o.setext, o.lines]
