@@ -65,7 +65,7 @@ if (removed.length) {
 }
 // The bundle must import with nothing but bundled/libs (isolated mode, no site-packages).
 run([
-  "-I", "-S", "-c",
+  "-I", "-S", "-B", "-c",
   "import sys; sys.path.insert(0, sys.argv[1]); " +
     "import plan_lsp.lsp.handlers, plan_lsp.cli, yaml, markupsafe, jinja2; " +
     "assert plan_lsp.__file__.startswith(sys.argv[1]), plan_lsp.__file__; " +

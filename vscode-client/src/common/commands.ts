@@ -43,6 +43,7 @@ function reportError(id: string, error: unknown, log: vscode.LogOutputChannel): 
 
 /** "Plan: New Implementation Plan": name → folder → `<slug>-plan.md`, scaffolded, saved. */
 async function newPlan(server: PlanServer): Promise<void> {
+  await server.ensureRunning(); // before asking anything: without a server there is no template
   const feature = await vscode.window.showInputBox({
     title: "New Implementation Plan",
     prompt: "The feature this plan implements",
@@ -75,6 +76,7 @@ async function newPlan(server: PlanServer): Promise<void> {
 
 /** "Plan: Insert Template": the template into the active, empty editor. */
 async function insertTemplate(server: PlanServer): Promise<void> {
+  await server.ensureRunning();
   let editor = vscode.window.activeTextEditor;
   if (!editor) {
     void vscode.window.showInformationMessage("Plan: Insert Template needs an open, empty editor.");

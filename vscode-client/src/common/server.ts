@@ -15,6 +15,7 @@ import {
   ExecuteCommandRequest,
   LanguageClient,
   RevealOutputChannelOn,
+  State,
   type LanguageClientOptions,
   type ServerOptions,
 } from "vscode-languageclient/node";
@@ -120,6 +121,11 @@ export class PlanServer implements vscode.Disposable {
     }
     await this.queue;
     await this.stopClient();
+  }
+
+  /** Waits for any start under way; throws NoServerError when no server runs then. */
+  async ensureRunning(): Promise<void> {
+    await this.ready();
   }
 
   private async ready(): Promise<LanguageClient> {
@@ -263,6 +269,9 @@ export class PlanServer implements vscode.Disposable {
               }, 1000);
             }),
           ]);
+          if (this.client !== client) {
+            return { action: CloseAction.DoNotRestart, handled: true }; // replaced or stopped
+          }
           const { restart, count } = this.crashes.crashed(Date.now());
           if (restart) {
             this.log.warn(
@@ -307,6 +316,23 @@ export class PlanServer implements vscode.Disposable {
     this.client = undefined;
     if (!client) {
       return;
+    }
+    if (client.state === State.Starting) {
+      // Starting (perhaps restarting itself after a crash): it cannot be stopped until it is up,
+      // and would otherwise run beside the new one.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, 15_000);
+        const listener = client.onDidChangeState((e) => {
+          if (e.newState !== State.Starting) {
+            done();
+          }
+        });
+        function done(): void {
+          clearTimeout(timer);
+          listener.dispose();
+          resolve();
+        }
+      });
     }
     try {
       if (client.needsStop()) {
