@@ -133,3 +133,23 @@ def test_ordinary_loops_still_work() -> None:
         "ok", "# Plan\n\n{% for i in range(3) %}- [ ] Task {{ i + 1 }}\n{% endfor %}"
     )
     assert templates.render(src, {}) == "# Plan\n\n- [ ] Task 1\n- [ ] Task 2\n- [ ] Task 3\n"
+
+
+def test_front_fields_of_a_template_with_front_matter() -> None:
+    from plan_lsp import kinds
+
+    kind = kinds.load_kind(
+        "adr",
+        "---\ntitle: x\nplan-lsp:\n  fields:\n    Status: {default: Accepted}\n---\n"
+        "# ADR {{N}}\n\n**Status:** Proposed | Accepted\n\n## Context\n\nWhy.\n",
+    )
+    assert kind.schema.problems == []
+    assert [(f.label, f.values, f.default) for f in kind.schema.front] == [
+        ("Status", ("Proposed", "Accepted"), "Accepted")
+    ]
+
+
+def test_a_set_value_fills_its_own_field_only() -> None:
+    assert templates.lookup({"TITLE": "Use X"}, "Option Title") is None
+    assert templates.lookup({"TITLE": "Use X"}, "title") == "Use X"
+    assert templates.lookup({"feature": "Login"}, "FEATURE_NAME") == "Login"

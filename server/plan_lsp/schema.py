@@ -297,7 +297,10 @@ def from_outline(source: TemplateSource, outline: Outline) -> Schema:
     # Front fields: the labelled lines before the first sub-heading (in the title section).
     front: list[FrontField] = []
     enums: dict[str, tuple[str, ...]] = {}
-    first = outline.sections[0] if outline.sections else None
+    # The title's section (after any front matter), else the preamble.
+    first = next((s for s in outline.sections if s.heading is not None), None)
+    if first is None and outline.sections:
+        first = outline.sections[0]
     for sec in outline.sections:
         for lab in sec.labels:
             values, default, inside = _enum(meta, lab.label, lab.value)

@@ -305,19 +305,25 @@ def to_jinja(body: str) -> str:
 
 
 def lookup(context: Mapping[str, str], name: str) -> str | None:
-    """The context's value for field ``name``: exact key first, then a known word in the name.
+    """The context's value for field ``name``: the exact key first, then one of the values
+    scaffolding knows (:data:`KNOWN`) named by a word of the field.
 
-    ``FEATURE_NAME`` finds ``feature``, ``ISSUE_ID`` finds ``issue``, ``DATE`` finds ``date``.
+    ``FEATURE_NAME`` finds ``feature``, ``ISSUE_ID`` finds ``issue``, ``DATE`` finds ``date``;
+    a ``--set TITLE=…`` fills ``{{TITLE}}`` only, not ``{{Option Title}}``.
     """
     key = field_key(name)
     by_key = {field_key(k): v for k, v in context.items()}
     if key in by_key:
         return by_key[key]
     parts = key.split("_")
-    for k, v in by_key.items():
-        if k and k in parts:
-            return v
+    for k in KNOWN:
+        if k in parts and k in by_key:
+            return by_key[k]
     return None
+
+
+KNOWN = ("feature", "issue", "author", "date", "spec", "status")
+"""What scaffolding can know about a new document, matched by word in a field's name."""
 
 
 def render(source: TemplateSource, context: Mapping[str, str]) -> str:
