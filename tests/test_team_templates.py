@@ -391,3 +391,61 @@ async def test_definition_follows_a_link_to_its_heading(workspace: Path) -> None
         uri=uri(workspace, "runbooks/payments.md"),
         range=rng((runbook.index("## Escalation"), 0), (runbook.index("## Escalation"), 0)),
     )
+
+
+async def test_a_template_written_here_through_the_server(workspace: Path) -> None:
+    target = uri(workspace, "rfcs/9.md")
+    async with session(root=str(workspace)) as client:
+        open_doc(client, target, "")
+        result = await client.workspace_execute_command_async(
+            types.ExecuteCommandParams(
+                command="plan.scaffold",
+                arguments=[{"uri": target, "template": "rfc", "fields": {"N": "9"}}],
+            )
+        )
+        assert result["applied"] is True
+        [edit] = client.applied[0].edit.document_changes[0].edits
+        text = edit.new_text
+        assert text.startswith("# RFC 9: <<Title>>\n\n**Stage:** Draft\n**Champion:** <<CHAMPION>>")
+        # The document, written without its Motivation and with a bad Stage:
+        text = text.replace("**Stage:** Draft", "**Stage:** ").replace(
+            "## Motivation\n\nWhy.\n", ""
+        )
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=target, version=2),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)],
+            )
+        )
+        diags = await diagnostics(client, target, version=2)
+        assert [(d.code, d.message) for d in diags if d.code != "unresolved-field"] == [
+            ("invalid-value", "Stage is empty: expected one of Draft, Review, Final"),
+            ("missing-section", "Missing section '## Motivation' (after 'Summary')"),
+        ]
+        values = await client.text_document_completion_async(
+            types.CompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=target),
+                position=types.Position(line=2, character=11),
+            )
+        )
+        assert [i.label for i in values.items] == ["Draft", "Review", "Final"]
+        missing = next(d for d in diags if d.code == "missing-section")
+        acts = await client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=target),
+                range=missing.range,
+                context=types.CodeActionContext(diagnostics=[missing]),
+            )
+        )
+        fix = next(a for a in acts if a.title == "Insert section '## Motivation'")
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=target, version=3),
+                content_changes=[
+                    types.TextDocumentContentChangePartial(range=e.range, text=e.new_text)
+                    for e in fix.edit.document_changes[0].edits
+                ],
+            )
+        )
+        after = await diagnostics(client, target, version=3)
+        assert "missing-section" not in [d.code for d in after]
