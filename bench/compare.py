@@ -30,6 +30,8 @@ from plan_lsp import kinds, templates
 BENCH = Path(__file__).resolve().parent
 VENV_BIN = Path(sys.executable).parent
 NODE_BIN = BENCH / "node_modules" / ".bin"
+PLAN_GLOB = "**/*-plan.md"
+"""The plans of a corpus (beside them: the ``spec.md`` they link to, which is no plan)."""
 
 
 @dataclass
@@ -134,7 +136,7 @@ def mdsmith_config(binary: str) -> str:
     headings = [h for h in _collapsed(template_headings()) if h.level > 1]
     # H1 is first-line-heading's, not the schema's; the schema's roots are H2.
     lines += _schema_entries(headings, 0, len(headings), "        ", optional)
-    lines += ["kind-assignment:", '  - glob: ["**/*.md"]', "    kinds: [plan]", ""]
+    lines += ["kind-assignment:", f"  - glob: [{_yaml_str(PLAN_GLOB)}]", "    kinds: [plan]", ""]
     return "\n".join(lines)
 
 
@@ -236,7 +238,7 @@ def markdownlint_config() -> str:
 
 
 def markdownlint_argv(binary: str) -> list[str]:
-    return [binary, "**/*.md"]
+    return [binary, PLAN_GLOB]
 
 
 # -- plan-lsp ----------------------------------------------------------------------------------

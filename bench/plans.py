@@ -294,11 +294,27 @@ def corpus(count: int = 1000, lines: int = 260) -> Iterator[tuple[str, Plan]]:
         yield f"{i:04d}-checkout-{i % 97:02d}-plan.md", plan
 
 
-def write_corpus(folder: str, count: int = 1000, lines: int = 260) -> dict[str, int]:
-    """Write the corpus under ``folder`` (made if missing); returns defect -> count."""
+SPEC = """# Checkout Rework
+
+The feature spec the plans link to (``**Spec:** [spec.md](spec.md)``).
+"""
+
+
+def write_spec(folder: str) -> None:
+    """``spec.md`` in ``folder``: the plans' Spec link resolves beside them."""
     import os
 
     os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, "spec.md"), "w", encoding="utf-8") as fh:
+        fh.write(SPEC)
+
+
+def write_corpus(folder: str, count: int = 1000, lines: int = 260) -> dict[str, int]:
+    """Write the corpus under ``folder`` (made if missing), with the ``spec.md`` its plans link
+    to; returns defect -> count."""
+    import os
+
+    write_spec(folder)
     counts: dict[str, int] = {}
     for name, plan in corpus(count, lines):
         with open(os.path.join(folder, name), "w", encoding="utf-8") as fh:

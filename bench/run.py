@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as _dt
+import hashlib
 import importlib.metadata
 import json
 import os
@@ -313,7 +314,7 @@ async def bench_startup(quick: bool, res: Results) -> dict[str, Any]:
 
 
 async def bench_memory(corpus: Path, quick: bool, res: Results) -> dict[str, Any]:
-    files = sorted(corpus.glob("*.md"))[: 20 if quick else 200]
+    files = sorted(corpus.glob("*-plan.md"))[: 20 if quick else 200]
     client = await start_server()
     try:
         base, _ = lsp.rss_kib(client.pid)
@@ -352,7 +353,8 @@ def prepare_corpus(count: int) -> Path:
     """The check corpus (regenerated when the generator or the count changed)."""
     folder = WORK / f"corpus-{count}"
     stamp = folder / ".stamp"
-    key = f"{count} {(BENCH / 'plans.py').stat().st_mtime_ns} {plans.base_plan().__hash__()}"
+    source = (BENCH / "plans.py").read_bytes() + plans.base_plan().encode()
+    key = f"{count} {hashlib.sha256(source).hexdigest()}"
     if not (stamp.exists() and stamp.read_text() == key):
         if folder.exists():
             shutil.rmtree(folder)
@@ -428,7 +430,7 @@ def bench_check(corpus: Path, count: int, quick: bool, res: Results) -> dict[str
     from markdown_it import MarkdownIt
 
     md = MarkdownIt("commonmark").enable("table")
-    texts = [f.read_text("utf-8") for f in sorted(corpus.glob("*.md"))]
+    texts = [f.read_text("utf-8") for f in sorted(corpus.glob("*-plan.md"))]
     started = time.process_time()
     for text in texts:
         md.parse(text)
@@ -665,7 +667,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     only = set(args.only.split(","))
     WORK.mkdir(exist_ok=True)
-    (WORK / "docs").mkdir(exist_ok=True)
+    plans.write_spec(str(WORK / "docs"))  # the documents opened in the server link to it
     started = time.perf_counter()
     res = Results()
     load_at_start = os.getloadavg()[0]

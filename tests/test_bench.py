@@ -63,6 +63,7 @@ def test_mdsmith_config_has_the_plan_schema(tmp_path: Path) -> None:
     if binary is None:
         pytest.skip("mdsmith is not installed (pip install -e '.[bench]')")
     (tmp_path / ".mdsmith.yml").write_text(compare.mdsmith_config(binary))
+    plans.write_spec(str(tmp_path))  # no plan: mdsmith does not hold it to the plan schema
     good = plans.generate(260, seed=1)
     (tmp_path / "good-plan.md").write_text(good.text)
     (tmp_path / "bad-plan.md").write_text(plans.broken(good, "missing-section").text)
@@ -74,6 +75,7 @@ def test_mdsmith_config_has_the_plan_schema(tmp_path: Path) -> None:
 
 def test_client_initialize_and_one_keystroke(tmp_path: Path) -> None:
     plan = plans.generate(250, seed=1)
+    plans.write_spec(str(tmp_path))  # the plan's Spec link resolves
     doc = (tmp_path / "bench-plan.md").as_uri()
 
     async def go() -> None:
