@@ -69,7 +69,7 @@ def attribute_docstrings() -> dict[str, str]:
 
 def test_every_server_setting_is_contributed_and_nothing_else() -> None:
     contributed = {key.removeprefix("planLsp.") for key in PROPERTIES}
-    assert contributed == {*SERVER_DEFAULTS, "server.command"}
+    assert contributed == {*SERVER_DEFAULTS, "server.command", "trace.server"}
 
 
 @pytest.mark.parametrize("key", sorted(SERVER_DEFAULTS))

@@ -1,8 +1,9 @@
-/** The "Plan LSP" output channel: the extension's and the server's log in one place. */
+/**
+ * The "Plan LSP" output channel: the extension's and the server's log in one place. The
+ * protocol trace follows its log level (vscode-languageclient does this for a log channel): at
+ * Trace it shows the messages, with their contents when `planLsp.trace.server` is "verbose".
+ */
 import * as vscode from "vscode";
-import { Trace } from "vscode-languageclient/node";
-
-import { traceFor } from "./restarts";
 
 export const CHANNEL_NAME = "Plan LSP";
 
@@ -19,16 +20,4 @@ export function log(): vscode.LogOutputChannel {
     throw new Error("the log is created in activate()");
   }
   return channel;
-}
-
-/** The protocol trace for the channel's level: Trace → verbose, Debug → messages, else off. */
-export function traceLevel(level: vscode.LogLevel): Trace {
-  switch (traceFor(level)) {
-    case "verbose":
-      return Trace.Verbose;
-    case "messages":
-      return Trace.Messages;
-    default:
-      return Trace.Off;
-  }
 }

@@ -23,15 +23,3 @@ export class RestartPolicy {
     this.crashes.length = 0;
   }
 }
-
-/** The trace level for the output channel's log level (vscode.LogLevel numbers). */
-export function traceFor(logLevel: number): "off" | "messages" | "verbose" {
-  // vscode.LogLevel: Off 0, Trace 1, Debug 2, Info 3, Warning 4, Error 5
-  if (logLevel === 1) {
-    return "verbose";
-  }
-  if (logLevel === 2) {
-    return "messages";
-  }
-  return "off";
-}

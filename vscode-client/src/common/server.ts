@@ -21,7 +21,6 @@ import {
 } from "vscode-languageclient/node";
 
 import { candidates, chooseServer, describeSource, MINIMUM_PYTHON, type ServerCommand } from "./interpreter";
-import { traceLevel } from "./log";
 import { onInterpreterChange, probe, selectedInterpreter } from "./python";
 import { RestartPolicy } from "./restarts";
 import { SECTION, serverCommand, serverSettings, wrap, type Places } from "./settings";
@@ -57,9 +56,6 @@ export class PlanServer implements vscode.Disposable {
       this.changed,
       vscode.workspace.onDidChangeConfiguration((e) => {
         this.configurationChanged(e);
-      }),
-      log.onDidChangeLogLevel((level) => {
-        void this.client?.setTrace(traceLevel(level));
       }),
     );
     void onInterpreterChange(() => {
@@ -302,7 +298,6 @@ export class PlanServer implements vscode.Disposable {
     this.client = client;
     try {
       await client.start();
-      await client.setTrace(traceLevel(this.log.logLevel));
       const info = client.initializeResult?.serverInfo;
       this.log.info(`Server ready: ${info ? `${info.name} ${info.version ?? ""}`.trim() : "plan-lsp"}`);
     } catch (error) {

@@ -97,8 +97,8 @@ describe("package.json", () => {
     }
   });
 
-  it("contributes nothing else but planLsp.server.command", () => {
+  it("contributes nothing else but the client's own planLsp.server.command and planLsp.trace.server", () => {
     const extra = Object.keys(properties).filter((k) => !(k.slice("planLsp.".length) in SERVER_DEFAULTS));
-    assert.deepEqual(extra, ["planLsp.server.command"]);
+    assert.deepEqual(extra, ["planLsp.server.command", "planLsp.trace.server"]);
   });
 });

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { RestartPolicy, traceFor } from "../common/restarts";
+import { RestartPolicy } from "../common/restarts";
 import { formatStatus, isPlanStatus } from "../common/status";
 
 describe("formatStatus", () => {
@@ -36,11 +36,5 @@ describe("RestartPolicy", () => {
     assert.equal(policy.crashed(0).restart, true);
     assert.equal(policy.crashed(500).restart, false);
     assert.deepEqual(policy.crashed(1600), { restart: true, count: 1 });
-  });
-});
-
-describe("traceFor", () => {
-  it("follows the output channel's log level", () => {
-    assert.deepEqual([0, 1, 2, 3, 4, 5].map(traceFor), ["off", "verbose", "messages", "off", "off", "off"]);
   });
 });
