@@ -11,36 +11,13 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from plan_lsp.codes import CODES as CODES
+from plan_lsp.codes import DEFAULT_SEVERITY as DEFAULT_SEVERITY
+from plan_lsp.codes import SEVERITIES as SEVERITIES
 from plan_lsp.outline import Block, Heading, Outline, front_matter_end
 from plan_lsp.schema import Numbered, Schema, SectionSpec, numbered, title_key
 from plan_lsp.structure import Placed, Structure, match
 from plan_lsp.text import Pos, Span
-
-CODES = (
-    "missing-section",
-    "section-order",
-    "heading-level",
-    "duplicate-section",
-    "unresolved-field",
-    "template-token",
-    "invalid-value",
-    "empty-section",
-    "numbering",
-    "broken-link",
-)
-SEVERITIES = ("error", "warning", "information", "hint")
-DEFAULT_SEVERITY: dict[str, str] = {
-    "missing-section": "error",
-    "section-order": "warning",
-    "heading-level": "warning",
-    "duplicate-section": "warning",
-    "unresolved-field": "warning",
-    "template-token": "error",
-    "invalid-value": "error",
-    "empty-section": "warning",
-    "numbering": "warning",
-    "broken-link": "warning",
-}
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,14 +3,18 @@ lines and the negotiated encoding."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lsprotocol import types
 
-from plan_lsp.actions import Fix
-from plan_lsp.checks import Finding
-from plan_lsp.completion import Item
 from plan_lsp.documents import Document
-from plan_lsp.navigation import Symbol
 from plan_lsp.text import Pos, Span, TextEdit
+
+if TYPE_CHECKING:
+    from plan_lsp.actions import Fix
+    from plan_lsp.checks import Finding
+    from plan_lsp.completion import Item
+    from plan_lsp.navigation import Symbol
 
 SOURCE = "plan-lsp"
 _SEVERITY = {

@@ -6,19 +6,31 @@ import asyncio
 import os
 import platform
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams, JsonRpcInvalidRequest
 
-from plan_lsp import __version__, actions, completion, navigation, scaffold, templates
-from plan_lsp import kinds as kinds_mod
-from plan_lsp import links as links_mod
-from plan_lsp import outline as outline_mod
+from plan_lsp import __version__, lazy
 from plan_lsp.documents import Document
 from plan_lsp.lsp import convert
 from plan_lsp.lsp.server import PlanLanguageServer, uri_to_path
 from plan_lsp.settings import SECTION
+
+if TYPE_CHECKING:
+    from plan_lsp import actions, completion, navigation, scaffold, templates
+    from plan_lsp import kinds as kinds_mod
+    from plan_lsp import links as links_mod
+    from plan_lsp import outline as outline_mod
+else:  # loaded on first use, or by the warm-up right after initialize
+    actions = lazy.module("plan_lsp.actions")
+    completion = lazy.module("plan_lsp.completion")
+    navigation = lazy.module("plan_lsp.navigation")
+    scaffold = lazy.module("plan_lsp.scaffold")
+    templates = lazy.module("plan_lsp.templates")
+    kinds_mod = lazy.module("plan_lsp.kinds")
+    links_mod = lazy.module("plan_lsp.links")
+    outline_mod = lazy.module("plan_lsp.outline")
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 TRIGGERS = ["#", "<", ":", " ", "*"]
@@ -54,6 +66,9 @@ def initialize(ls: PlanLanguageServer, params: types.InitializeParams) -> None:
 
 
 async def initialized(ls: PlanLanguageServer, params: types.InitializedParams) -> None:
+    # ``initialize`` has been answered: now load what checking needs, on the loop (a lazily
+    # imported module must not be loaded from two threads at once).
+    ls.warm_up()
     await _pull_configuration(ls)
     ls.run_task(_watch_templates(ls))
     if ls.process_id:

@@ -17,7 +17,7 @@ import sys
 import threading
 from collections.abc import Generator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from lsprotocol import types
@@ -31,13 +31,22 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
-from plan_lsp import __version__, engine, kinds, links, settings, templates
+from plan_lsp import __version__, lazy, settings
 from plan_lsp.documents import UTF16, Document
-from plan_lsp.engine import Result
-from plan_lsp.kinds import Kind
 from plan_lsp.lsp import convert
-from plan_lsp.outline import Outline, merge_changes, parse_lines, update
 from plan_lsp.text import Pos
+
+if TYPE_CHECKING:
+    from plan_lsp import engine, kinds, links, outline, templates
+    from plan_lsp.engine import Result
+    from plan_lsp.kinds import Kind
+    from plan_lsp.outline import Outline
+else:  # loaded on first use: ``initialize`` is answered before they are imported
+    engine = lazy.module("plan_lsp.engine")
+    kinds = lazy.module("plan_lsp.kinds")
+    links = lazy.module("plan_lsp.links")
+    outline = lazy.module("plan_lsp.outline")
+    templates = lazy.module("plan_lsp.templates")
 
 log = logging.getLogger("plan_lsp")
 
@@ -136,8 +145,9 @@ class PlanLanguageServer(LanguageServer):
         """The ``planLsp`` part of ``initializationOptions``."""
         self.plan_kind: Kind | None = None
         """The plan kind in force (built-in unless ``planLsp.template`` names another)."""
-        self.registry = kinds.Registry()
-        """Kinds from the workspace's templates folder, last good versions in force."""
+        self._registry: kinds.Registry | None = None
+        self.kinds_stale = True
+        """Settings changed since the kinds were loaded: load them again on next use."""
         self.dirty: set[str] = set()
         """Documents changed since they were last checked and published."""
         self.flush_scheduled = False
@@ -146,8 +156,7 @@ class PlanLanguageServer(LanguageServer):
         """Background tasks, kept referenced until done."""
         self.encoding = UTF16
         """Position encoding negotiated with the client."""
-        self.disk_lookup = links.disk_lookup()
-        """Headings of files on disk, for links (parsed once per modification)."""
+        self._disk_lookup: links.Lookup | None = None
 
     def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
         """Serve over stdio, reading ahead (see :mod:`plan_lsp.lsp.stdio`)."""
@@ -245,11 +254,35 @@ class PlanLanguageServer(LanguageServer):
         for problem in problems:
             self.log(f"plan-lsp settings: {problem}", types.MessageType.Warning)
         self.settings = new
-        self.plan_kind = self.load_plan_kind()
-        self.registry.plan = self.plan_kind
-        self.load_templates()
+        self.kinds_stale = True  # loaded on next use (or by the warm-up after initialize)
         self.generation += 1
         self.log(f"plan-lsp settings: {new}")
+
+    @property
+    def registry(self) -> kinds.Registry:
+        """Kinds from the workspace's templates folder, last good versions in force."""
+        if self._registry is None:
+            self._registry = kinds.Registry()
+        if self.kinds_stale:
+            self.kinds_stale = False
+            self.plan_kind = self.load_plan_kind()
+            self._registry.plan = self.plan_kind
+            self.load_templates()
+        return self._registry
+
+    def disk_lookup(self, path: str) -> list[str] | None:
+        """Headings of a file on disk, for links (parsed once per modification)."""
+        if self._disk_lookup is None:
+            self._disk_lookup = links.disk_lookup()
+        return self._disk_lookup(path)
+
+    def warm_up(self) -> None:
+        """Import what checking needs and build the kinds: done once ``initialize`` is answered,
+        so start-up is the protocol's alone and the first document finds everything ready."""
+        from plan_lsp import actions, completion, navigation, scaffold  # noqa: F401
+
+        outline.parser()
+        kinds.builtin_plan()
 
     # -- team templates --------------------------------------------------------------------
 
@@ -263,20 +296,21 @@ class PlanLanguageServer(LanguageServer):
     def load_templates(self) -> None:
         """(Re)load the templates folder; open template buffers count with their text."""
         folder = self.templates_folder()
-        if folder is None:
+        registry = self._registry
+        if folder is None or registry is None:
             return
-        self.registry.load_folder(folder)
+        registry.load_folder(folder)
         for doc in self.documents.values():
             path = self.template_path(doc.uri)
             if path is not None:
-                self.registry.load(path, doc.text)
-        for path, problems in self.registry.problems.items():
+                registry.load(path, doc.text)
+        for path, problems in registry.problems.items():
             for p in problems:
                 where = f":{p.line + 1}" if p.line is not None else ""
                 self.log(
                     f"plan-lsp: template {path}{where}: {p.message}", types.MessageType.Warning
                 )
-        names = ", ".join(k.name for k in self.registry.kinds())
+        names = ", ".join(k.name for k in registry.kinds())
         self.log(f"plan-lsp: templates folder {folder}; kinds: {names}")
 
     def template_path(self, uri: str) -> str | None:
@@ -380,19 +414,19 @@ class PlanLanguageServer(LanguageServer):
     def outline(self, doc: Document) -> Outline:
         """``doc``'s outline, updated from the last one by the edits since (or parsed anew)."""
         prev = self.outlines.get(doc.uri)
-        region = merge_changes(doc.changed_lines)
+        region = outline.merge_changes(doc.changed_lines)
         doc.changed_lines.clear()
         if prev is None:
-            outline = parse_lines(doc.content_lines())
+            parsed = outline.parse_lines(doc.content_lines())
         elif region is None:
-            outline = prev
+            parsed = prev
         else:
             first, old, new = region
             lines = prev.lines[:first] + doc.content_lines(first, first + new)
             lines += prev.lines[first + old :]
-            outline = update(prev, lines, first, old, new)
-        self.outlines[doc.uri] = outline
-        return outline
+            parsed = outline.update(prev, lines, first, old, new)
+        self.outlines[doc.uri] = parsed
+        return parsed
 
     def analyze(self, doc: Document) -> Result:
         """The check of ``doc`` at its current version (cached)."""
@@ -400,9 +434,8 @@ class PlanLanguageServer(LanguageServer):
         if hit is not None and hit[0] == doc.version and hit[1] == self.generation:
             return hit[2]
         path = uri_to_path(doc.uri) or urlparse(doc.uri).path
-        outline = self.outline(doc)
         result = engine.check(
-            "", path, self.kinds(), self.options(), outline=outline, lookup=self.lookup
+            "", path, self.kinds(), self.options(), outline=self.outline(doc), lookup=self.lookup
         )
         self.results[doc.uri] = (doc.version, self.generation, result)
         return result
