@@ -102,10 +102,9 @@ def _missing(ctx: Context, spec: SectionSpec, parent: Placed | None) -> Finding:
     anchor: Heading | None = None
     if before:
         last = _present_in(st, before[-1], container)[-1]
-        line = last.end
-        # Skip unknown subsections that follow the previous sibling inside the same parent.
+        # Before the next known sibling (unknown sections after the previous one stay with it).
         nxt = _next_sibling(container, last)
-        line = _node_start(ctx, nxt) if nxt is not None else last.end
+        line = nxt.heading.line if nxt is not None else last.end
     elif after:
         first = _present_in(st, after[0], container)[0]
         line = first.heading.line
@@ -179,10 +178,6 @@ def _next_sibling(container: Placed, node: Placed) -> Placed | None:
     return None
 
 
-def _node_start(ctx: Context, node: Placed) -> int:
-    return node.heading.line
-
-
 def _near_miss(ctx: Context, spec: SectionSpec, container: Placed) -> Placed | None:
     if spec.repeat or spec.pattern is not None:
         return None
@@ -215,10 +210,11 @@ def check_order(ctx: Context) -> Iterator[Finding]:
                 owner = schema.sections[spec.parent]
                 if not ctx.structure.instances(owner):
                     continue  # its parent is missing altogether: reported as missing
-                if parent.spec is None and parent is not ctx.structure.root:
-                    where = f"not under '{parent.heading.title}'"
-                else:
-                    where = f"not under '{parent.heading.title}'" if parent.spec else "here"
+                where = (
+                    "here"
+                    if parent is ctx.structure.root
+                    else f"not under '{parent.heading.title}'"
+                )
                 yield _f(
                     ctx,
                     "section-order",

@@ -194,7 +194,11 @@ class PlanLanguageServer(LanguageServer):
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Errors outside requests go to the log, never to a pop-up; unreadable input is
         answered with the spec's parse error."""
-        if isinstance(error, ValueError) and not isinstance(error, JsonRpcException):
+        if (
+            source is JsonRpcException  # what the message loop passes for unreadable input
+            and isinstance(error, ValueError)
+            and not isinstance(error, JsonRpcException)
+        ):
             # json.JSONDecodeError and UnicodeDecodeError are ValueErrors: not JSON at all.
             with contextlib.suppress(Exception):
                 self.protocol._send_response(
