@@ -230,3 +230,15 @@ def test_parallel_check_equals_one_process(tmp_path: Path) -> None:
     assert one.returncode == many.returncode == 1
     assert json.loads(one.stdout) == json.loads(many.stdout)
     assert len(json.loads(one.stdout)["files"]) == 130
+
+
+def test_cached_results_follow_their_link_targets(tmp_path: Path) -> None:
+    from support import complete_plan
+
+    text = complete_plan().replace("## Notes\n", "## Notes\n\nSee [the spec](spec.md#scope).\n")
+    (tmp_path / "a-plan.md").write_text(text, "utf-8")
+    first = run("check", ".", cwd=tmp_path)
+    assert "broken-link Broken link: 'spec.md#scope' does not exist" in first.stdout
+    (tmp_path / "spec.md").write_text("# Spec\n\n## Scope\n", "utf-8")
+    assert run("check", ".", cwd=tmp_path).stdout == ""  # the cached result is not reused
+    assert run("check", ".", cwd=tmp_path).stdout == ""  # and now it is, and still right

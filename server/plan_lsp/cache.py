@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-VERSION = "1"
+VERSION = "2"
 
 
 def digest(data: bytes) -> str:
@@ -39,13 +39,18 @@ class Cache:
             pass
 
     def get(self, path: str, hashed: str) -> Any:
+        """The result for ``path`` at content ``hashed``, if every file it depends on (the
+        targets of its links) is as it was."""
         hit = self.entries.get(path)
-        if hit is not None and len(hit) == 2 and hit[0] == hashed:
-            return hit[1]
-        return None
+        if hit is None or len(hit) != 3 or hit[0] != hashed:
+            return None
+        for dep, stamp in hit[2].items():
+            if stamp_of(dep) != stamp:
+                return None
+        return hit[1]
 
-    def put(self, path: str, hashed: str, value: Any) -> None:
-        self.entries[path] = [hashed, value]
+    def put(self, path: str, hashed: str, value: Any, deps: dict[str, Any] | None = None) -> None:
+        self.entries[path] = [hashed, value, deps or {}]
         self.dirty = True
 
     def save(self) -> None:
@@ -67,6 +72,16 @@ class Cache:
             os.replace(tmp, self.file)
         except OSError:
             pass
+
+
+def stamp_of(path: str) -> list[float] | None:
+    """What must stay the same for a result depending on ``path``: size and modification time
+    (None: the file does not exist)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime]
 
 
 def key(*parts: str) -> str:

@@ -200,8 +200,8 @@ def _check_job(index: int) -> dict[str, Any]:
     )
     return {
         "kind": result.kind.name if result.kind else None,
-        # Results that depend on other files (links) are not cached.
-        "cacheable": not any(s.block.links for s in result.outline.sections),
+        # Files the result depends on (link targets), with their state when checked.
+        "deps": _link_deps(result.outline, path),
         "findings": [
             {
                 "line": f.span.start.line + 1,
@@ -215,6 +215,18 @@ def _check_job(index: int) -> dict[str, Any]:
             for f in result.findings
         ],
     }
+
+
+def _link_deps(outline: Any, path: str) -> dict[str, Any]:
+    from plan_lsp import cache, links
+
+    deps: dict[str, Any] = {}
+    for sec in outline.sections:
+        for link in sec.links:
+            target = links.resolve(link, path).path
+            if target is not None and target not in deps:
+                deps[target] = cache.stamp_of(target)
+    return deps
 
 
 def _run_jobs(count: int, jobs: int) -> list[dict[str, Any]]:
@@ -301,10 +313,10 @@ def cmd_check(args: argparse.Namespace) -> int:
                 _KINDS[str(governing)] = _registry(governing).kinds()
         results = _run_jobs(len(_JOBS), args.jobs)
         for (index, where, hashed), result in zip(pending, results, strict=True):
-            cacheable = result.pop("cacheable", True)
+            deps = result.pop("deps", {})
             reports[index].update(result)
-            if store is not None and cacheable:
-                store.put(where, hashed, result)
+            if store is not None:
+                store.put(where, hashed, result, deps)
         _JOBS.clear()
     if store is not None:
         store.save()
