@@ -140,7 +140,10 @@ class Session {
       CODE_SERVER,
       [
         "--auth", "none", "--bind-addr", `127.0.0.1:${port}`, "--disable-telemetry", "--disable-update-check",
-        "--disable-workspace-trust", "--disable-getting-started-override", ...dirs, this.workspace,
+        "--disable-workspace-trust", "--disable-getting-started-override", ...dirs,
+        // e.g. E2E_CODE_SERVER_ARGS="--log trace": the protocol trace in the Plan LSP log
+        ...(process.env.E2E_CODE_SERVER_ARGS ?? "").split(" ").filter(Boolean),
+        this.workspace,
       ],
       { env, detached: true, stdio: ["ignore", out, out] },
     );
@@ -281,6 +284,14 @@ describe("with a bare python3 on PATH: the bundled server", () => {
     await s.problems().waitFor();
     const opened = Date.now();
     await s.open("demo-plan.md");
+    // The squiggle under <<OWNER>> (line 11, in view) and the Problems panel's rows.
+    const squiggle = page
+      .locator(".monaco-editor .squiggly-warning")
+      .first()
+      .waitFor({ timeout: 60_000 })
+      .then(() => {
+        timings.openToSquiggleMs = Date.now() - opened;
+      });
     await Promise.race([
       s.problems().getByText(MISSING).waitFor({ timeout: 60_000 }),
       s.problems().getByText(UNRESOLVED).waitFor({ timeout: 60_000 }),
@@ -289,6 +300,7 @@ describe("with a bare python3 on PATH: the bundled server", () => {
     await s.problems().getByText(MISSING).waitFor();
     await s.problems().getByText(UNRESOLVED).waitFor();
     timings.openToBothDiagnosticsMs = Date.now() - opened;
+    await squiggle;
     const text = await s.problems().innerText();
     assert.match(text, /plan-lsp\s*\(?missing-section/);
     assert.match(text, /plan-lsp\s*\(?unresolved-field/);
