@@ -648,16 +648,24 @@ METHOD = [
 # -- main --------------------------------------------------------------------------------------
 
 
+PARTS = ("keystroke", "startup", "check", "memory", "profile")
+DEFAULT_SIZES = ",".join(str(v) for v in plans.SIZES.values())
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
     p.add_argument("--quick", action="store_true", help="short smoke run (few repetitions)")
     p.add_argument(
         "--only",
-        default="keystroke,startup,check,memory,profile",
-        help="comma-separated subset: keystroke,startup,check,memory,profile",
+        default=",".join(PARTS),
+        help="comma-separated subset of " + ",".join(PARTS),
     )
-    p.add_argument("--sizes", default=",".join(str(v) for v in plans.SIZES.values()))
-    p.add_argument("--output", help="where to write the Markdown results")
+    p.add_argument("--sizes", default=DEFAULT_SIZES, help="plan sizes in lines")
+    p.add_argument(
+        "--output",
+        help="where to write the Markdown results (default bench/RESULTS.md for a full run, "
+        "bench/work/RESULTS-quick.md or RESULTS-partial.md otherwise)",
+    )
     p.add_argument("--no-profile", action="store_true", help="never run py-spy")
     p.add_argument(
         "--profile-all",
@@ -726,7 +734,11 @@ def main(argv: list[str] | None = None) -> int:
     out = (
         Path(args.output)
         if args.output
-        else (WORK / "RESULTS-quick.md" if args.quick else BENCH / "RESULTS.md")
+        else WORK / "RESULTS-quick.md"
+        if args.quick
+        else WORK / "RESULTS-partial.md"
+        if only != set(PARTS) or args.sizes != DEFAULT_SIZES
+        else BENCH / "RESULTS.md"
     )
     out.write_text(markdown(res, args.quick, elapsed), "utf-8")
     (WORK / "results.json").write_text(json.dumps(raw, indent=1, default=str))
