@@ -265,37 +265,46 @@ def parse(text: str) -> Outline:
 def parse_lines(lines: list[str]) -> Outline:
     """Parse a document given as lines (no line ends; a leading BOM already a space)."""
     front = front_matter_end(lines)
-    body = [""] * front + lines[front:] if front else lines
+    sections, setext, _ = _parse_range(lines, 0, len(lines), front)
+    return Outline(lines, sections, front, setext)
+
+
+def _parse_range(
+    lines: list[str], lo: int, hi: int, front: int = 0
+) -> tuple[list[Section], bool, list[Token]]:
+    """The sections of ``lines[lo:hi]`` parsed on their own (``front`` lines of front matter at
+    the top are not Markdown), whether any heading is a setext one, and the tokens."""
+    piece = lines[lo:hi]
+    body = [""] * front + piece[front:] if front else piece
     tokens = parser().parse("\n".join(body))
-    sections: list[Section] = []
     setext = False
     starts: list[tuple[int, Heading | None, int]] = [(0, None, 0)]
     for i, tok in enumerate(tokens):
         if tok.type == "heading_open" and tok.level == 0 and tok.map:
             line, end = tok.map
-            heading = _heading(tok, tokens[i + 1], lines[line], line)
+            heading = _heading(tok, tokens[i + 1], piece[line], line)
             setext = setext or heading.setext
             starts.append((line, heading, end - line))
     if len(starts) > 1 and starts[1][0] == 0:
         starts.pop(0)
-    bounds = [s[0] for s in starts] + [len(lines)]
-    # One pass over the tokens, handing each to the section it lies in.
-    k = 0
+    bounds = [s[0] for s in starts] + [len(piece)]
     blocks = [
         Block(bounds[j + 1] - bounds[j], starts[j][1], starts[j][2]) for j in range(len(starts))
     ]
+    # One pass over the tokens, handing each to the section it lies in.
+    k = 0
     state = _TableState()
     for i, tok in enumerate(tokens):
         if tok.map:
             while k + 1 < len(starts) and tok.map[0] >= bounds[k + 1]:
                 k += 1
-        _collect(tokens, i, tok, blocks[k], lines, bounds[k], state)
+        _collect(tokens, i, tok, blocks[k], piece, bounds[k], state)
+    sections = []
     for j, b in enumerate(blocks):
-        _finish(b, lines, bounds[j], max(front - bounds[j], 0))
-        sections.append(Section(bounds[j], bounds[j + 1], b))
-    outline = Outline(lines, sections, front, setext)
-    _attach_markers(lines, sections)
-    return outline
+        _finish(b, piece, bounds[j], max(front - bounds[j], 0))
+        b.markers = _markers_in(piece, bounds[j], bounds[j + 1])
+        sections.append(Section(lo + bounds[j], lo + bounds[j + 1], b))
+    return sections, setext, tokens
 
 
 def _heading(tok: Token, inline: Token, raw: str, base: int) -> Heading:
@@ -440,11 +449,6 @@ def _markers_in(lines: list[str], start: int, end: int) -> list[Marker]:
     return out
 
 
-def _attach_markers(lines: list[str], sections: list[Section]) -> None:
-    for s in sections:
-        s.block.markers = _markers_in(lines, s.start, s.end)
-
-
 # -- incremental -------------------------------------------------------------------------------
 
 
@@ -459,26 +463,30 @@ def _update_one(prev: Outline, lines: list[str], first: int, old: int, new: int)
     if prev.setext or first < prev.front + (1 if prev.front else 0) or not prev.sections:
         return None
     starts = [s.start for s in prev.sections]
-    k = bisect.bisect_right(starts, first) - 1
-    if k < 0:
+    k0 = bisect.bisect_right(starts, first) - 1
+    if k0 < 0:
         return None
-    sec = prev.sections[k]
-    if sec.block.heading is not None and first <= sec.start:
-        # The edit touches this section's heading line; unless it only appends lines to the
-        # section before (an insertion that leaves the heading line as it was), start over.
-        return None
-    if first + old > sec.end:
-        return None  # it spans into the next section
+    if first == prev.sections[k0].start and prev.sections[k0].block.heading is not None and k0:
+        k0 -= 1  # the edit is on a heading line: the section before may take its lines
+    k1 = bisect.bisect_right(starts, first + max(old, 1) - 1) - 1
+    lo = prev.sections[k0].start
     delta = new - old
-    end = sec.end + delta
-    if end <= sec.start:
+    hi = prev.sections[k1].end + delta
+    if hi < lo:
         return None
-    piece = lines[sec.start : end]
-    tokens = parser().parse("\n".join(piece))
-    heads = [t for t in tokens if t.type == "heading_open" and t.level == 0]
-    want = 1 if sec.block.heading is not None else 0
-    if len(heads) != want or (want and heads[0].map and heads[0].map[0] != 0):
-        return None  # a heading appeared or went: boundaries move
+    sections, setext, tokens = _parse_range(lines, lo, hi, prev.front if lo == 0 else 0)
+    if setext or (lo > 0 and (not sections or sections[0].block.heading is None)):
+        return None  # the range no longer starts with a heading: boundaries move before it
+    if k1 + 1 < len(prev.sections) and not _closed(tokens, lines[lo:hi]):
+        return None
+    sections = prev.sections[:k0] + sections
+    sections.extend(s.moved(delta) for s in prev.sections[k1 + 1 :])
+    return Outline(lines, sections, prev.front, prev.setext)
+
+
+def _closed(tokens: list[Token], piece: list[str]) -> bool:
+    """Whether nothing in a re-parsed range could run on past its end into the next heading:
+    no unclosed fence, no HTML block reaching its last line."""
     last = len(piece)
     while last > 0 and not piece[last - 1].strip():
         last -= 1
@@ -487,28 +495,10 @@ def _update_one(prev: Outline, lines: list[str], first: int, old: int, new: int)
             close = piece[t.map[1] - 1] if t.map[1] - 1 > t.map[0] else ""
             m = _FENCE_CLOSE.match(close)
             if not m or m.group(1)[0] != t.markup[0] or len(m.group(1)) < len(t.markup):
-                return None  # an unclosed fence would run on into the next section
-        elif t.type == "html_block" and t.map and t.map[1] >= last and k + 1 < len(prev.sections):
-            return None  # an HTML block at the end could swallow the next heading
-    heading = None
-    body_offset = 0
-    if want:
-        h = heads[0]
-        i = tokens.index(h)
-        heading = _heading(h, tokens[i + 1], piece[0], 0)
-        if heading.setext:
-            return None
-        body_offset = (h.map[1] - h.map[0]) if h.map else 1
-    block = Block(len(piece), heading, body_offset)
-    state = _TableState()
-    for i, tok in enumerate(tokens):
-        _collect(tokens, i, tok, block, piece, 0, state)
-    _finish(block, piece, 0, 0)
-    block.markers = _markers_in(piece, 0, len(piece))
-    sections = prev.sections[:k]
-    sections.append(Section(sec.start, end, block))
-    sections.extend(s.moved(delta) for s in prev.sections[k + 1 :])
-    return Outline(lines, sections, prev.front, prev.setext)
+                return False
+        elif t.type == "html_block" and t.map and t.map[1] >= last:
+            return False
+    return True
 
 
 def merge_changes(changes: list[tuple[int, int, int]]) -> tuple[int, int, int] | None:
