@@ -449,3 +449,25 @@ async def test_a_template_written_here_through_the_server(workspace: Path) -> No
         )
         after = await diagnostics(client, target, version=3)
         assert "missing-section" not in [d.code for d in after]
+
+
+async def test_a_linked_file_created_outside_the_editor_fixes_the_link(workspace: Path) -> None:
+    target = uri(workspace, "adr/0001-use-sqlite.md")
+    text = (workspace / "adr" / "0001-use-sqlite.md").read_text("utf-8")
+    text = text.replace("Store the cache", "See [notes](notes.md). Store the cache")
+    async with session(root=str(workspace)) as client:
+        open_doc(client, target, text)
+        [diag] = await diagnostics(client, target, version=1)
+        assert diag.code == "broken-link"
+        (workspace / "adr" / "notes.md").write_text("# Notes\n", "utf-8")
+        mark = len(client.published)
+        client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[
+                    types.FileEvent(
+                        uri=uri(workspace, "adr/notes.md"), type=types.FileChangeType.Created
+                    )
+                ]
+            )
+        )
+        assert await diagnostics(client, target, version=1, after=mark) == []

@@ -130,9 +130,7 @@ def did_open(ls: PlanLanguageServer, params: types.DidOpenTextDocumentParams) ->
     if not is_markdown(doc):
         return
     ls.documents[item.uri] = doc
-    ls.generation += 1  # links elsewhere may now arrive
-    if len(ls.documents) > 1:
-        ls.recheck_all()
+    ls.recheck_links()  # links elsewhere may now arrive
     path = ls.template_path(item.uri)
     if path is not None:
         ls.template_changed(path, doc.text)  # an open template counts with its text
@@ -187,17 +185,24 @@ def _read(path: str) -> str | None:
 def did_change_watched_files(
     ls: PlanLanguageServer, params: types.DidChangeWatchedFilesParams
 ) -> None:
+    others = False
     for change in params.changes:
         path = ls.template_path(change.uri)
-        if path is None or ls.document(change.uri) is not None:
-            continue  # not a template, or open: the editor's text wins
+        if path is None:
+            others = True  # a file links may point to
+            continue
+        if ls.document(change.uri) is not None:
+            continue  # an open template: the editor's text wins
         text = None if change.type == types.FileChangeType.Deleted else _read(path)
         ls.log(f"plan-lsp: template {path} {change.type.name.lower()}")
         ls.template_changed(path, text)
+    if others:
+        ls.recheck_links()
 
 
 async def _watch_templates(ls: PlanLanguageServer) -> None:
-    """Ask the client to tell about changes in the templates folder."""
+    """Ask the client to tell about changes in the templates folder (and Markdown files, which
+    links may point to)."""
     if not ls.client_supports("workspace.did_change_watched_files.dynamic_registration", False):
         return
     glob = f"**/{Path(ls.settings.templates_dir).name}/*"
@@ -210,7 +215,10 @@ async def _watch_templates(ls: PlanLanguageServer) -> None:
                             id="plan-lsp-templates",
                             method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
                             register_options=types.DidChangeWatchedFilesRegistrationOptions(
-                                watchers=[types.FileSystemWatcher(glob_pattern=glob)]
+                                watchers=[
+                                    types.FileSystemWatcher(glob_pattern=glob),
+                                    types.FileSystemWatcher(glob_pattern="**/*.md"),
+                                ]
                             ),
                         )
                     ]

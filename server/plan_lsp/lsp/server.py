@@ -482,6 +482,13 @@ class PlanLanguageServer(LanguageServer):
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=diags, version=doc.version)
             )
 
+    def recheck_links(self) -> None:
+        """Check again the open documents with links (their targets may have changed)."""
+        for uri, (_, _, result) in list(self.results.items()):
+            if any(s.block.links for s in result.outline.sections):
+                del self.results[uri]
+                self.schedule(uri)
+
     def recheck_all(self) -> None:
         if self.pull_diagnostics:
             try:
