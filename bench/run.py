@@ -113,7 +113,9 @@ def judge(value: float, limit: float, unit: Callable[[float], str]) -> tuple[str
         return "", ""
     if value <= limit:
         return "pass", ""
-    return "miss", f"{unit(value - limit)} over ({value / limit:.1f}× the target)"
+    times = value / limit
+    factor = f"{times:.2f}" if times < 2 else f"{times:.1f}"
+    return "miss", f"{unit(value - limit)} over ({factor}× the target)"
 
 
 @dataclass
