@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 const PURE = ["src/common/interpreter.ts", "src/common/settings.ts", "src/common/fields.ts",
-  "src/common/status.ts", "src/common/restarts.ts", "src/test/**/*.ts"];
+  "src/common/status.ts", "src/common/restarts.ts", "src/common/serverLog.ts", "src/test/**/*.ts"];
 
 export default tseslint.config(
   { ignores: ["dist/", "out/", "bundled/", "node_modules/", ".e2e-cache/", "*.vsix"] },

@@ -247,8 +247,13 @@ class Session {
     const input = this.page.locator(".quick-input-widget input");
     await input.waitFor({ state: "visible" });
     await input.fill(`>${title}`);
-    await this.page.locator(".quick-input-list .monaco-list-row", { hasText: title }).first().waitFor();
-    await this.page.keyboard.press("Enter");
+    // The row whose label is exactly the title ("File: New Untitled Text File" also finds
+    // "File: Compare New Untitled Text Files").
+    const exact = new RegExp(`^${title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+    const row = this.page.locator(".quick-input-list .monaco-list-row", {
+      has: this.page.locator(".label-name", { hasText: exact }),
+    });
+    await row.first().click();
   }
 
   async open(file) {
@@ -365,12 +370,19 @@ describe("with a bare python3 on PATH: the bundled server", () => {
     await s.problems().getByText(UNRESOLVED).waitFor();
   });
 
-  s.step("Plan: Restart Server starts a new server", async () => {
-    const ready = () => (s.pluginLog().match(/Server ready/g) ?? []).length;
-    const before = ready();
+  s.step("Plan: Restart Server starts a new server, even while one restarts after a crash", async () => {
+    const log = () => s.pluginLog();
+    const ready = () => (log().match(/Server ready/g) ?? []).length;
+    const starts = () => (log().match(/Starting the server \(asked by the user\)/g) ?? []).length;
+    // Once while the killed server's replacement is starting, once when all is quiet.
+    const [pid] = [...log().matchAll(/Server process (\d+) started/g)].map((m) => Number(m[1])).slice(-1);
+    process.kill(pid, "SIGKILL");
+    await until(() => /restarting it \(restart 2 of 5/.test(log()), "the crash is seen");
     await s.command("Plan: Restart Server");
-    await until(() => /Starting the server \(asked by the user\)/.test(s.pluginLog()), "the restart is logged");
-    await until(() => ready() === before + 1, "the new server is ready");
+    await until(() => starts() === 1 && ready() === 2, "the first restart is done");
+    await s.command("Plan: Restart Server");
+    await until(() => starts() === 2 && ready() === 3, "the second restart is done");
+    assert.doesNotMatch(log(), /already exists|did not start/);
     await s.problems().getByText(UNRESOLVED).waitFor();
   });
 
@@ -379,14 +391,16 @@ describe("with a bare python3 on PATH: the bundled server", () => {
     await page.locator(".tab", { hasText: "Untitled-1" }).waitFor();
     await s.command("Plan: Insert Template");
     await page.locator(".monaco-editor .view-lines").getByText("# Implementation Plan:").first().waitFor();
-    await page.locator(".statusbar-item", { hasText: /\(\d+ selected\)/ }).waitFor();
+    await page.locator(".statusbar-item", { hasText: /Ln 1, Col \d+ \(16 selected\)/ }).waitFor(); // <<FEATURE_NAME>>
     await page.locator(".statusbar-item", { hasText: "Markdown" }).waitFor();
+    assert.equal(await page.locator(".tab").count(), 2, "demo-plan.md and the one untitled editor");
   });
 
   s.step("Plan: New Implementation Plan creates a scaffolded file, cursor on the first field", async (page) => {
     await s.command("Plan: New Implementation Plan");
     await page.locator(".quick-input-widget", { hasText: "The feature this plan implements" }).waitFor();
     await page.locator(".quick-input-widget input").fill("User Login");
+    await sleep(300); // the box fades in: let it settle for the picture
     await s.shot("06-new-plan-name");
     await page.keyboard.press("Enter");
     await page.locator(".quick-input-widget", { hasText: "Where to create user-login-plan.md" }).waitFor();

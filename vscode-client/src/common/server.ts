@@ -7,6 +7,8 @@
  */
 import { spawn } from "node:child_process";
 import * as os from "node:os";
+import * as readline from "node:readline";
+import type { Readable } from "node:stream";
 import * as vscode from "vscode";
 import {
   CloseAction,
@@ -23,6 +25,7 @@ import {
 import { candidates, chooseServer, describeSource, MINIMUM_PYTHON, type ServerCommand } from "./interpreter";
 import { onInterpreterChange, probe, selectedInterpreter } from "./python";
 import { RestartPolicy } from "./restarts";
+import { stderrLevel } from "./serverLog";
 import { SECTION, serverCommand, serverSettings, wrap, type Places } from "./settings";
 import { STATUS_METHOD } from "./status";
 
@@ -231,8 +234,24 @@ export class PlanServer implements vscode.Disposable {
       return Promise.resolve(child);
     };
 
+    const lines = (input: Readable, write: (line: string) => void): void => {
+      readline.createInterface({ input, crlfDelay: Infinity, terminal: false }).on("line", write);
+    };
     const clientOptions: LanguageClientOptions = {
       documentSelector: DOCUMENTS,
+      stdioOptions: {
+        stdout: (input, channel) => {
+          lines(input, (line) => {
+            channel.info(line);
+          });
+        },
+        // Python's logging lines at their own level (pygls warns as it shuts down), the rest as errors.
+        stderr: (input, channel) => {
+          lines(input, (line) => {
+            channel[stderrLevel(line)](line);
+          });
+        },
+      },
       outputChannel: this.log,
       traceOutputChannel: this.log,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
@@ -312,22 +331,16 @@ export class PlanServer implements vscode.Disposable {
     if (!client) {
       return;
     }
-    if (client.state === State.Starting) {
-      // Starting (perhaps restarting itself after a crash): it cannot be stopped until it is up,
-      // and would otherwise run beside the new one.
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, 15_000);
-        const listener = client.onDidChangeState((e) => {
-          if (e.newState !== State.Starting) {
-            done();
-          }
-        });
-        function done(): void {
-          clearTimeout(timer);
-          listener.dispose();
-          resolve();
-        }
-      });
+    if (client.state === State.Starting || client.state === State.Running) {
+      // Let a start under way (perhaps the client restarting itself after a crash) finish first:
+      // stopped halfway, the client would register its commands after its own clean-up and
+      // clash with the next one. start() returns the start under way, it starts nothing new.
+      await Promise.race([
+        client.start().catch(() => undefined),
+        new Promise<void>((resolve) => {
+          setTimeout(resolve, 15_000);
+        }),
+      ]);
     }
     try {
       if (client.needsStop()) {
