@@ -166,7 +166,9 @@ def _run(args: list[str], timeout: float) -> str:
 @pytest.fixture(scope="module")
 def npm() -> str:
     npm = _npm()
-    if not (CLIENT / "node_modules" / ".package-lock.json").is_file():
+    installed = CLIENT / "node_modules" / ".package-lock.json"
+    lock = CLIENT / "package-lock.json"
+    if not installed.is_file() or installed.stat().st_mtime < lock.stat().st_mtime:
         _run([npm, "ci", "--no-audit", "--no-fund"], timeout=600)
     return npm
 
