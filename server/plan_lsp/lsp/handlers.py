@@ -130,7 +130,7 @@ def did_open(ls: PlanLanguageServer, params: types.DidOpenTextDocumentParams) ->
     if not is_markdown(doc):
         return
     ls.documents[item.uri] = doc
-    ls.recheck_links()  # links elsewhere may now arrive
+    ls.recheck_links(uri_to_path(item.uri))  # links to it may now arrive
     path = ls.template_path(item.uri)
     if path is not None:
         ls.template_changed(path, doc.text)  # an open template counts with its text
@@ -185,19 +185,16 @@ def _read(path: str) -> str | None:
 def did_change_watched_files(
     ls: PlanLanguageServer, params: types.DidChangeWatchedFilesParams
 ) -> None:
-    others = False
     for change in params.changes:
         path = ls.template_path(change.uri)
         if path is None:
-            others = True  # a file links may point to
+            ls.recheck_links(uri_to_path(change.uri))  # a file links may point to
             continue
         if ls.document(change.uri) is not None:
             continue  # an open template: the editor's text wins
         text = None if change.type == types.FileChangeType.Deleted else _read(path)
         ls.log(f"plan-lsp: template {path} {change.type.name.lower()}")
         ls.template_changed(path, text)
-    if others:
-        ls.recheck_links()
 
 
 async def _watch_templates(ls: PlanLanguageServer) -> None:

@@ -482,10 +482,17 @@ class PlanLanguageServer(LanguageServer):
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=diags, version=doc.version)
             )
 
-    def recheck_links(self) -> None:
-        """Check again the open documents with links (their targets may have changed)."""
+    def recheck_links(self, changed: str | None = None) -> None:
+        """Check again the open documents whose links point to ``changed`` (a path; None: any
+        document with links), since what they point to may have come or gone."""
         for uri, (_, _, result) in list(self.results.items()):
-            if any(s.block.links for s in result.outline.sections):
+            here = uri_to_path(uri)
+            targets = {
+                links.resolve(link, here).path
+                for s in result.outline.sections
+                for link in s.block.links
+            }
+            if targets and (changed is None or changed in targets):
                 del self.results[uri]
                 self.schedule(uri)
 
