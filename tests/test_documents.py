@@ -5,39 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from plan_lsp.documents import UTF8, UTF16, UTF32, Document, from_units, to_units
-
-
-def reference_edit(text: str, start: tuple[int, int], end: tuple[int, int], new: str) -> str:
-    """LSP semantics on a flat string, independently of the line list (the model)."""
-    import re
-
-    spans = [(m.start(), m.end()) for m in re.finditer(r"[^\r\n]*(\r\n|\r|\n|$)", text)]
-    # Lines as (start offset, content end offset).
-    lines = []
-    for s, e in spans:
-        body = text[s:e].rstrip("\r\n")
-        lines.append((s, s + len(body)))
-        if e == len(text):
-            break
-
-    def offset(pos: tuple[int, int]) -> int:
-        line, col = pos
-        if line < 0:
-            return 0
-        if line >= len(lines):
-            return len(text)
-        s, ce = lines[line]
-        body = text[s:ce]
-        units = 0
-        for i, c in enumerate(body):
-            w = 2 if ord(c) > 0xFFFF else 1
-            if units + w > col:
-                return s + i
-            units += w
-        return ce
-
-    a, b = sorted((offset(start), offset(end)))
-    return text[:a] + new + text[b:]
+from support import lsp_edit
 
 
 def test_utf16_columns() -> None:
@@ -96,6 +64,6 @@ def test_edits_match_the_reference_model(
     model = text
     for i, (a, b, new) in enumerate(edits):
         doc.edit(a, b, new, i + 1)
-        model = reference_edit(model, a, b, new)
+        model = lsp_edit(model, a, b, new)
         assert doc.text == model
         assert all(line for line in doc.lines[:-1])
