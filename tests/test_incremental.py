@@ -132,3 +132,14 @@ def test_findings_from_an_incremental_outline_equal_a_full_check() -> None:
     got = checks.run(new, kinds.builtin_plan().schema)
     assert got == findings(doc.text)
     assert [f.code for f in got] == ["unresolved-field"]
+
+
+def test_a_reloaded_template_with_the_same_text_checks_the_same() -> None:
+    from plan_lsp import engine, templates
+
+    outline = parse_lines(Document.open("u", PLAN, 0).content_lines())
+    first = kinds.builtin_plan()
+    assert engine.check("", "x-plan.md", [first], outline=outline).findings == []
+    again = kinds.load_kind("plan", templates.builtin_text())  # a new schema, same version
+    assert again.schema.version == first.schema.version
+    assert engine.check("", "x-plan.md", [again], outline=outline).findings == []

@@ -107,7 +107,8 @@ def match(outline: Outline, schema: Schema) -> Structure:
         h = sec.heading
         if h is None:
             continue
-        key = ("candidates", schema.version)
+        # Per schema object: the candidates are its SectionSpecs, compared by identity later.
+        key = ("candidates", id(schema), schema.version)
         block = sec.block
         cands = block.cache.get(key)
         if cands is None:
