@@ -5,14 +5,16 @@
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import argparse
 
 from plan_lsp import __version__
 
@@ -22,6 +24,7 @@ SKIP_DIRS = {"node_modules", "__pycache__", "venv"}
 
 
 def _parser() -> argparse.ArgumentParser:
+    import argparse
     p = argparse.ArgumentParser(
         prog="plan-lsp",
         description="Language server and checker for Markdown implementation plans.",
@@ -71,7 +74,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    if given in ([], ["--stdio"]):  # the editor's way: serve at once, no option parsing
+        from plan_lsp.lsp.server import serve
+
+        serve()
+        return EXIT_OK
+    args = _parser().parse_args(given)
     try:
         if args.command == "check":
             return cmd_check(args)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import platform
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,7 +59,7 @@ def initialize(ls: PlanLanguageServer, params: types.InitializeParams) -> None:
     ls.init_options = opts if isinstance(opts, dict) else None
     ls.apply_settings(ls.init_options)
     ls.log(
-        f"plan-lsp {__version__} on Python {platform.python_version()}; "
+        f"plan-lsp {__version__} on Python {sys.version.split()[0]}; "
         f"encoding {ls.encoding}; plan template "
         f"{ls.plan_kind.path if ls.plan_kind and ls.plan_kind.path else 'built-in'}"
     )
