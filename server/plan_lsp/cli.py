@@ -25,6 +25,7 @@ SKIP_DIRS = {"node_modules", "__pycache__", "venv"}
 
 def _parser() -> argparse.ArgumentParser:
     import argparse
+
     p = argparse.ArgumentParser(
         prog="plan-lsp",
         description="Language server and checker for Markdown implementation plans.",

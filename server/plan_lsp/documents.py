@@ -73,13 +73,26 @@ def from_units(line: str, column: int, encoding: str) -> int:
     return len(line)
 
 
+def _split(text: str) -> tuple[list[str], list[str]]:
+    """Contents and endings of the lines of ``text``."""
+    pieces = split_keep_ends(text)
+    contents = [content(x) for x in pieces]
+    return contents, [x[len(c) :] for x, c in zip(pieces, contents, strict=True)]
+
+
 @dataclass
 class Document:
-    """An open document: uri, version, language and lines with their endings."""
+    """An open document: uri, version, language, and its lines as contents and endings.
+
+    The contents are the very strings the outline holds, so the text is kept once.
+    """
 
     uri: str
     version: int | None
-    lines: list[str]
+    contents: list[str]
+    """Each line without its ending."""
+    ends: list[str]
+    """Each line's ending: ``\\n``, ``\\r\\n``, ``\\r``, or '' for the last line."""
     language_id: str = "markdown"
     changed_lines: list[tuple[int, int, int]] = field(default_factory=list)
     """Edits since the last look, as (first line, old line count, new line count)."""
@@ -88,41 +101,54 @@ class Document:
     def open(
         cls, uri: str, text: str, version: int | None, language_id: str = "markdown"
     ) -> Document:
-        return cls(uri, version, split_keep_ends(text), language_id)
+        contents, ends = _split(text)
+        return cls(uri, version, contents, ends, language_id)
+
+    @property
+    def lines(self) -> list[str]:
+        """Lines with their endings."""
+        return [c + e for c, e in zip(self.contents, self.ends, strict=True)]
+
+    @property
+    def line_count(self) -> int:
+        return len(self.contents)
 
     @property
     def text(self) -> str:
         return "".join(self.lines)
 
+    def is_blank(self) -> bool:
+        return not any(c.strip() for c in self.contents)
+
     def content_lines(self, start: int = 0, end: int | None = None) -> list[str]:
         """Lines ``start``..``end`` without their endings, as the outline parser reads them
         (a leading BOM read as a space, which keeps every column)."""
-        out = [content(x) for x in self.lines[start:end]]
+        out = self.contents[start:end]
         if start == 0 and out and out[0].startswith("\ufeff"):
             out[0] = " " + out[0][1:]
         return out
 
     def line(self, n: int) -> str:
         """Content of line ``n`` ('' past the end)."""
-        return content(self.lines[n]) if 0 <= n < len(self.lines) else ""
+        return self.contents[n] if 0 <= n < len(self.contents) else ""
 
     def position(self, line: int, column: int, encoding: str = UTF16) -> Pos:
         """A client position as a code-point :class:`Pos` inside the document."""
         if line < 0:
             return Pos(0, 0)
-        if line >= len(self.lines):
-            last = len(self.lines) - 1
-            return Pos(last, len(content(self.lines[last])))
-        return Pos(line, from_units(content(self.lines[line]), column, encoding))
+        if line >= len(self.contents):
+            last = len(self.contents) - 1
+            return Pos(last, len(self.contents[last]))
+        return Pos(line, from_units(self.contents[line], column, encoding))
 
     def client_column(self, pos: Pos, encoding: str = UTF16) -> int:
         return to_units(self.line(pos.line), pos.character, encoding)
 
     def replace_all(self, text: str, version: int | None) -> None:
-        old = len(self.lines)
-        self.lines = split_keep_ends(text)
+        old = len(self.contents)
+        self.contents, self.ends = _split(text)
         self.version = version
-        self.changed_lines.append((0, old, len(self.lines)))
+        self.changed_lines.append((0, old, len(self.contents)))
 
     def edit(
         self,
@@ -138,25 +164,28 @@ class Document:
         if b < a:
             a, b = b, a
         first, last = a.line, b.line
-        head = self.lines[first][: a.character]
-        tail_line = self.lines[last]
-        tail = tail_line[b.character :] if b.character <= len(content(tail_line)) else ""
-        if b.character > len(content(tail_line)):
-            tail = tail_line[len(content(tail_line)) :]
-        region = head + text + tail
+        region = (
+            self.contents[first][: a.character]
+            + text
+            + self.contents[last][b.character :]
+            + self.ends[last]
+        )
         # A CR at the region's end may pair with a LF opening the next line, and vice versa.
         lo, hi = first, last + 1
-        if region.endswith("\r") and hi < len(self.lines):
-            region += self.lines[hi]
+        n = len(self.contents)
+        if region.endswith("\r") and hi < n:
+            region += self.contents[hi] + self.ends[hi]
             hi += 1
-        if region.startswith("\n") and lo > 0 and self.lines[lo - 1].endswith("\r"):
+        if region.startswith("\n") and lo > 0 and self.ends[lo - 1] == "\r":
             lo -= 1
-            region = self.lines[lo] + region
-        new = split_keep_ends(region)
-        if hi < len(self.lines) and new[-1] == "":
-            new.pop()  # the region ended with a line break; the next line follows it
-        self.lines[lo:hi] = new
-        if not self.lines:
-            self.lines = [""]
+            region = self.contents[lo] + self.ends[lo] + region
+        contents, ends = _split(region)
+        if hi < n and contents[-1] == "" and ends[-1] == "":
+            contents.pop()  # the region ended with a line break; the next line follows it
+            ends.pop()
+        self.contents[lo:hi] = contents
+        self.ends[lo:hi] = ends
+        if not self.contents:
+            self.contents, self.ends = [""], [""]
         self.version = version
-        self.changed_lines.append((lo, hi - lo, len(new)))
+        self.changed_lines.append((lo, hi - lo, len(contents)))

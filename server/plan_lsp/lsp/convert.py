@@ -33,7 +33,7 @@ _ITEM_KIND = {
 
 
 def position(doc: Document, pos: Pos, encoding: str) -> types.Position:
-    line = min(max(pos.line, 0), len(doc.lines) - 1)
+    line = min(max(pos.line, 0), doc.line_count - 1)
     return types.Position(
         line=line, character=doc.client_column(Pos(line, pos.character), encoding)
     )

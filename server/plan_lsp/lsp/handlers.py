@@ -248,7 +248,7 @@ def complete(ls: PlanLanguageServer, params: types.CompletionParams) -> types.Co
         ls.client_supports("text_document.completion.completion_item.snippet_support", False)
     )
     scaffolds: list[completion.Scaffold] = []
-    if not doc.text.strip():
+    if doc.is_blank():
         scaffolds = _scaffolds(ls, doc)
     items = completion.complete(result, pos, scaffolds, snippets=snippets)
     return types.CompletionList(
@@ -319,7 +319,7 @@ def code_action(
     doc = ls.document(params.text_document.uri)
     if doc is None:
         return None
-    if not doc.text.strip():
+    if doc.is_blank():
         return _scaffold_actions(ls, doc)
     result = ls.analyze(doc)
     wanted = convert.from_range(doc, params.range, ls.encoding)
@@ -428,7 +428,7 @@ def definition(ls: PlanLanguageServer, params: types.DefinitionParams) -> types.
 
 def _scaffold_actions(ls: PlanLanguageServer, doc: Document) -> list[types.CodeAction]:
     """On an empty document: one action per template, replacing the blank text with it."""
-    end = convert.position(doc, doc.position(len(doc.lines), 0, ls.encoding), ls.encoding)
+    end = convert.position(doc, doc.position(doc.line_count, 0, ls.encoding), ls.encoding)
     whole = types.Range(start=types.Position(line=0, character=0), end=end)
     return [
         types.CodeAction(
@@ -551,7 +551,7 @@ async def plan_scaffold(ls: PlanLanguageServer, *args: Any) -> dict[str, Any]:
         rng = types.Range(start=at, end=at)
     else:
         # An empty (or blank) document: replace its whitespace with the template.
-        end = convert.position(doc, doc.position(len(doc.lines), 0, ls.encoding), ls.encoding)
+        end = convert.position(doc, doc.position(doc.line_count, 0, ls.encoding), ls.encoding)
         rng = types.Range(start=types.Position(line=0, character=0), end=end)
     edit = types.TextEdit(range=rng, new_text=text)
     changes: list[Any] = []

@@ -344,7 +344,7 @@ class PlanLanguageServer(LanguageServer):
         out = []
         for p in self.registry.problems.get(path or "", []):
             line = p.line if p.line is not None else 0
-            line = max(0, min(line, len(doc.lines) - 1))
+            line = max(0, min(line, doc.line_count - 1))
             end = len(doc.line(line))
             out.append(
                 types.Diagnostic(
