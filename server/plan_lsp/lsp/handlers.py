@@ -40,13 +40,6 @@ def is_markdown(doc: Document) -> bool:
     return doc.language_id == "markdown" or doc.uri.lower().endswith(MARKDOWN_SUFFIXES)
 
 
-def _doc(ls: PlanLanguageServer, uri: str) -> Document:
-    doc = ls.document(uri)
-    if doc is None:
-        raise JsonRpcInvalidParams(f"document {uri} is not open")
-    return doc
-
-
 # -- lifecycle ---------------------------------------------------------------------------------
 
 
@@ -58,11 +51,7 @@ def initialize(ls: PlanLanguageServer, params: types.InitializeParams) -> None:
         opts = opts[SECTION]
     ls.init_options = opts if isinstance(opts, dict) else None
     ls.apply_settings(ls.init_options)
-    ls.log(
-        f"plan-lsp {__version__} on Python {sys.version.split()[0]}; "
-        f"encoding {ls.encoding}; plan template "
-        f"{ls.plan_kind.path if ls.plan_kind and ls.plan_kind.path else 'built-in'}"
-    )
+    ls.log(f"plan-lsp {__version__} on Python {sys.version.split()[0]}; encoding {ls.encoding}")
 
 
 async def initialized(ls: PlanLanguageServer, params: types.InitializedParams) -> None:

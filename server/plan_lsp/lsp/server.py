@@ -364,6 +364,7 @@ class PlanLanguageServer(LanguageServer):
         """The plan kind: from ``planLsp.template`` when set and safe, else the built-in."""
         path = self.settings.template
         if not path:
+            self.log("plan-lsp: plan template: the built-in one")
             return kinds.builtin_plan()
         roots = self.workspace_roots()
         candidate = Path(path)
