@@ -106,11 +106,16 @@ def disk_lookup() -> Lookup:
 
 def check(outline: Outline, doc_path: str | None, lookup: Lookup) -> Iterator[Finding]:
     """``broken-link`` findings: links to files that do not exist or headings they lack."""
-    own = [h.title for h in outline.headings]
+    own: list[str] | None = None
     for sec in outline.sections:
         for link in sec.links:
             t = resolve(link, doc_path)
-            found = own if t.path is None else lookup(t.path)
+            if t.path is None:
+                if own is None:
+                    own = [h.title for h in outline.headings]
+                found: list[str] | None = own
+            else:
+                found = lookup(t.path)
             if found is None:
                 yield Finding(
                     "broken-link",

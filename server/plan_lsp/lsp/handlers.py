@@ -118,7 +118,7 @@ def did_open(ls: PlanLanguageServer, params: types.DidOpenTextDocumentParams) ->
     doc = Document.open(item.uri, item.text, item.version, item.language_id)
     if not is_markdown(doc):
         return
-    ls.documents[item.uri] = doc
+    ls.opened(doc)
     ls.recheck_links(uri_to_path(item.uri))  # links to it may now arrive
     path = ls.template_path(item.uri)
     if path is not None:
@@ -152,7 +152,7 @@ def did_change(ls: PlanLanguageServer, params: types.DidChangeTextDocumentParams
 def did_close(ls: PlanLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
     path = ls.template_path(uri)
-    ls.documents.pop(uri, None)
+    ls.closed(uri)
     if path is not None:  # back to what is on disk (or gone)
         ls.template_changed(path, _read(path))
     ls.results.pop(uri, None)

@@ -133,6 +133,8 @@ class PlanLanguageServer(LanguageServer):
         super().__init__("plan-lsp", __version__, protocol_cls=PlanProtocol)
         self.documents: dict[str, Document] = {}
         """Open documents by URI: the server's own copy of their text."""
+        self.by_path: dict[str, Document] = {}
+        """Open documents by file path (for links)."""
         self.results: dict[str, tuple[int | None, int, Result]] = {}
         """Last check per URI: (document version, settings generation, result)."""
         self.outlines: dict[str, Outline] = {}
@@ -447,10 +449,22 @@ class PlanLanguageServer(LanguageServer):
 
     def lookup(self, path: str) -> list[str] | None:
         """Heading titles of the document at ``path``: its open text first, else the disk."""
-        for doc in self.documents.values():
-            if uri_to_path(doc.uri) == path:
-                return [h.title for h in self.outline(doc).headings]
+        doc = self.by_path.get(path)
+        if doc is not None:
+            return [h.title for h in self.outline(doc).headings]
         return self.disk_lookup(path)
+
+    def opened(self, doc: Document) -> None:
+        self.documents[doc.uri] = doc
+        path = uri_to_path(doc.uri)
+        if path is not None:
+            self.by_path[path] = doc
+
+    def closed(self, uri: str) -> None:
+        doc = self.documents.pop(uri, None)
+        path = uri_to_path(uri)
+        if doc is not None and path is not None and self.by_path.get(path) is doc:
+            del self.by_path[path]
 
     def diagnostics(self, doc: Document) -> list[types.Diagnostic]:
         if self.template_path(doc.uri) is not None:
