@@ -309,3 +309,25 @@ def test_a_missing_title_does_not_make_every_section_misplaced() -> None:
     [f] = findings(text)
     assert f.code == "missing-section"
     assert f.message == "Missing section '# Implementation Plan: <<FEATURE_NAME>>'"
+
+
+def test_broken_links_take_their_severity_like_every_code() -> None:
+    from plan_lsp import engine
+
+    text = PLAN.replace(
+        "## Notes\n", "## Notes\n\nSee [the spec](missing.md) and [up](#nowhere).\n"
+    )
+    nothing = lambda path: None  # noqa: E731  (no file exists)
+    kind = kinds.builtin_plan()
+
+    def found(**severity: str) -> list[tuple[str, str, str]]:
+        opts = engine.Options(severity=severity)
+        got = engine.check(text, "/w/x-plan.md", [kind], opts, lookup=nothing).findings
+        return [(f.code, f.severity, f.message) for f in got]
+
+    assert found() == [
+        ("broken-link", "warning", "Broken link: 'missing.md' does not exist"),
+        ("broken-link", "warning", "Broken link: this document has no heading '#nowhere'"),
+    ]
+    assert [s for _, s, _ in found(**{"broken-link": "error"})] == ["error", "error"]
+    assert found(**{"broken-link": "off"}) == []

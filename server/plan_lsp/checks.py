@@ -40,6 +40,10 @@ class Context:
     structure: Structure
     optional: frozenset[str] = frozenset()
     """Extra section titles (title keys) the settings allow to be absent."""
+    path: str | None = None
+    """The document's path, for its relative links."""
+    lookup: Callable[[str], list[str] | None] | None = None
+    """What exists beside the document (see :mod:`plan_lsp.links`); None: links not checked."""
 
     def is_optional(self, spec: SectionSpec) -> bool:
         return spec.optional or bool(
@@ -467,6 +471,15 @@ def check_front(ctx: Context) -> Iterator[Finding]:
         )
 
 
+def check_links(ctx: Context) -> Iterator[Finding]:
+    """Relative links to files that do not exist, or to headings they lack."""
+    if ctx.lookup is None or not any(s.block.links for s in ctx.outline.sections):
+        return
+    from plan_lsp import links  # links builds on this module's Finding
+
+    yield from links.check(ctx.outline, ctx.path, ctx.lookup)
+
+
 Check = Callable[[Context], Iterator[Finding]]
 
 CHECKS: tuple[Check, ...] = (
@@ -478,6 +491,7 @@ CHECKS: tuple[Check, ...] = (
     check_empty,
     check_numbering,
     check_sections,
+    check_links,
 )
 
 
@@ -488,10 +502,13 @@ def run(
     structure: Structure | None = None,
     optional: frozenset[str] = frozenset(),
     severity: Mapping[str, str] | None = None,
+    path: str | None = None,
+    lookup: Callable[[str], list[str] | None] | None = None,
 ) -> list[Finding]:
-    """All findings for a document, in document order. ``severity`` maps code -> level/'off'."""
+    """All findings for a document, in document order. ``severity`` maps code -> level/'off'.
+    With ``lookup`` (what exists beside the document at ``path``) links are checked too."""
     structure = structure if structure is not None else match(outline, schema)
-    ctx = Context(outline, schema, structure, optional)
+    ctx = Context(outline, schema, structure, optional, path, lookup)
     levels = dict(DEFAULT_SEVERITY)
     for source in (schema.metadata.severity, severity or {}):
         for code, level in source.items():

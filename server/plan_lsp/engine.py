@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from plan_lsp import checks, links
+from plan_lsp import checks
 from plan_lsp.checks import Finding
 from plan_lsp.kinds import Kind, detect
 from plan_lsp.links import Lookup
@@ -61,14 +61,9 @@ def check(
         structure=structure,
         optional=frozenset(title_key(t) for t in opts.optional),
         severity=opts.severity,
+        path=path,
+        lookup=lookup,
     )
-    if lookup is not None and any(s.block.links for s in outline.sections):
-        levels = {**checks.DEFAULT_SEVERITY, **kind.schema.metadata.severity, **opts.severity}
-        level = levels.get("broken-link", "warning")
-        if level != "off":
-            for f in links.check(outline, path, lookup):
-                findings.append(checks.Finding(f.code, level, f.message, f.span, f.data))
-            findings.sort(key=lambda f: (f.span.start, checks.CODES.index(f.code)))
     return Result(outline, kind, cap(findings, opts.max_findings), structure)
 
 
