@@ -61,24 +61,23 @@ def parse(raw: Any) -> tuple[Settings, list[str]]:
     for key in raw:
         if key not in known:
             problems.append(f"unknown setting '{SECTION}.{key}'")
-    if "globs" in raw:
-        globs = _strings(raw["globs"])
-        if globs is None:
-            problems.append(f"'{SECTION}.globs' must be a list of glob patterns")
-        else:
-            out["globs"] = globs
+    lists = (
+        ("globs", "globs", "glob patterns"),
+        ("optionalSections", "optional_sections", "section titles"),
+    )
+    for key, attr, what in lists:
+        if key in raw:
+            items = _strings(raw[key])
+            if items is None:
+                problems.append(f"'{SECTION}.{key}' must be a list of {what}")
+            else:
+                out[attr] = items
     for key, attr in (("template", "template"), ("templatesDir", "templates_dir")):
         if key in raw and raw[key] is not None:
             if isinstance(raw[key], str):
                 out[attr] = raw[key]
             else:
                 problems.append(f"'{SECTION}.{key}' must be a path")
-    if "optionalSections" in raw:
-        opt = _strings(raw["optionalSections"])
-        if opt is None:
-            problems.append(f"'{SECTION}.optionalSections' must be a list of section titles")
-        else:
-            out["optional_sections"] = opt
     if "maxDiagnostics" in raw:
         value = raw["maxDiagnostics"]
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
