@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from plan_lsp import kinds, templates
+from plan_lsp.core import kinds, templates
 
 BENCH = Path(__file__).resolve().parent
 VENV_BIN = Path(sys.executable).parent

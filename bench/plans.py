@@ -1,6 +1,6 @@
 """Plans for the benchmarks, generated from the built-in template.
 
-The base is the template rendered with every field set (``plan_lsp.scaffold.render``), so a
+The base is the template rendered with every field set (``plan_lsp.features.scaffold.render``), so a
 generated plan is a plan the checker accepts. It is then grown to a target size the way real plans
 grow: more phases and steps (``### Phase N: …``, ``#### Step N.M: …``, numbered correctly), longer
 tables (component changes, test cases, risks, timeline, progress log) and more prose (overview,
@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from plan_lsp import kinds, scaffold
+from plan_lsp.core import kinds
+from plan_lsp.features import scaffold
 
 CONTEXT = {
     "feature": "Checkout Rework",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plan_lsp import engine, kinds, scaffold
-from plan_lsp.checks import Finding
+from plan_lsp.core import engine, kinds
+from plan_lsp.core.checks import Finding
+from plan_lsp.features import scaffold
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED = (FIXTURES / "seed-template.md").read_text("utf-8")
@@ -44,7 +45,7 @@ def codes(text: str) -> list[str]:
 
 def remove_section(text: str, title: str) -> str:
     """``text`` without the section headed ``title`` and its subsections."""
-    from plan_lsp.outline import parse
+    from plan_lsp.core.outline import parse
 
     lines = text.split("\n")
     heads = parse(text).headings

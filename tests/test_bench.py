@@ -15,7 +15,7 @@ sys.path.insert(0, str(BENCH))
 import compare  # noqa: E402
 import lsp_client as lsp  # noqa: E402
 import plans  # noqa: E402
-from plan_lsp import engine, kinds  # noqa: E402
+from plan_lsp.core import engine, kinds  # noqa: E402
 
 
 def findings(text: str) -> list[str]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from plan_lsp import kinds
-from plan_lsp.text import Pos, Span
+from plan_lsp.core import kinds
+from plan_lsp.core.text import Pos, Span
 from support import codes, complete_plan, findings, remove_section
 
 SCHEMA = kinds.builtin_plan().schema
@@ -312,7 +312,7 @@ def test_a_missing_title_does_not_make_every_section_misplaced() -> None:
 
 
 def test_broken_links_take_their_severity_like_every_code() -> None:
-    from plan_lsp import engine
+    from plan_lsp.core import engine
 
     text = PLAN.replace(
         "## Notes\n", "## Notes\n\nSee [the spec](missing.md) and [up](#nowhere).\n"

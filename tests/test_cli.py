@@ -165,7 +165,7 @@ def test_check_does_not_import_the_protocol_stack(tmp_path: Path) -> None:
     (tmp_path / "plan.md").write_text("# Implementation Plan: X\n")
     code = (
         "import sys, runpy; sys.argv=['plan-lsp','check','plan.md'];\n"
-        "from plan_lsp.cli import main\n"
+        "from plan_lsp.cli.main import main\n"
         "rc = main(sys.argv[1:])\n"
         "bad = sorted(m for m in sys.modules\n"
         "             if m.split('.')[0] in ('pygls', 'lsprotocol', 'cattrs'))\n"
@@ -195,7 +195,7 @@ def test_warm_cache_gives_the_same_output_without_parsing(tmp_path: Path) -> Non
     assert (tmp_path / ".plan-lsp-cache").is_dir()
     code = (
         "import sys\n"
-        "from plan_lsp.cli import main\n"
+        "from plan_lsp.cli.main import main\n"
         "rc = main(['check', '.'])\n"
         "print('PARSED' if 'markdown_it' in sys.modules else 'CACHED', rc, file=sys.stderr)\n"
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from plan_lsp.documents import UTF8, UTF16, UTF32, Document, from_units, to_units
+from plan_lsp.workspace.documents import UTF8, UTF16, UTF32, Document, from_units, to_units
 from support import lsp_edit
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from plan_lsp import checks, kinds
-from plan_lsp.documents import Document
-from plan_lsp.outline import Outline, merge_changes, parse_lines, update
+from plan_lsp.core import checks, kinds
+from plan_lsp.core.outline import Outline, merge_changes, parse_lines, update
+from plan_lsp.workspace.documents import Document
 from support import SEED, complete_plan, findings
 
 PLAN = complete_plan()
@@ -135,7 +135,7 @@ def test_findings_from_an_incremental_outline_equal_a_full_check() -> None:
 
 
 def test_a_reloaded_template_with_the_same_text_checks_the_same() -> None:
-    from plan_lsp import engine, templates
+    from plan_lsp.core import engine, templates
 
     outline = parse_lines(Document.open("u", PLAN, 0).content_lines())
     first = kinds.builtin_plan()

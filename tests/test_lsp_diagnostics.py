@@ -15,7 +15,7 @@ from lsp_support import (
     utf16,
 )
 from lsprotocol import types
-from plan_lsp import engine, kinds
+from plan_lsp.core import engine, kinds
 from support import complete_plan, remove_section
 
 URI = "file:///work/plans/user-login-plan.md"

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from lsp_support import capabilities, change, diagnostics, open_doc, rng, session
 from lsprotocol import types
-from plan_lsp import engine, kinds
-from plan_lsp.text import Pos, Span, TextEdit, apply_edits
+from plan_lsp.core import engine, kinds
+from plan_lsp.core.text import Pos, Span, TextEdit, apply_edits
 from pygls.exceptions import JsonRpcException
 from support import complete_plan, remove_section
 

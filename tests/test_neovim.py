@@ -17,7 +17,8 @@ from typing import Any
 
 import plan_lsp
 import pytest
-from plan_lsp import engine, kinds, scaffold
+from plan_lsp.core import engine, kinds
+from plan_lsp.features import scaffold
 from support import FULL_CONTEXT, remove_section
 
 TIMEOUT_S = 60

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from plan_lsp.outline import Marker, parse
-from plan_lsp.text import Pos, Span
+from plan_lsp.core.outline import Marker, parse
+from plan_lsp.core.text import Pos, Span
 
 
 def sp(line: int, a: int, b: int) -> Span:

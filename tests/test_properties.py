@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from plan_lsp.text import split_lines
+from plan_lsp.core.text import split_lines
 from support import complete_plan, findings
 
 PLAN = complete_plan()

@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from plan_lsp import scaffold
+from plan_lsp.features import scaffold
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from plan_lsp import kinds, scaffold, templates
-from plan_lsp.templates import TemplateError
+from plan_lsp.core import kinds, templates
+from plan_lsp.core.templates import TemplateError
+from plan_lsp.features import scaffold
 from support import SEED
 
 PLACEHOLDER = re.compile(r"\{\{([^}]+)\}\}")
@@ -136,7 +137,7 @@ def test_ordinary_loops_still_work() -> None:
 
 
 def test_front_fields_of_a_template_with_front_matter() -> None:
-    from plan_lsp import kinds
+    from plan_lsp.core import kinds
 
     kind = kinds.load_kind(
         "adr",

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 from packaging.requirements import Requirement
-from plan_lsp.checks import CODES, SEVERITIES
-from plan_lsp.settings import DEFAULT_GLOBS, Settings
+from plan_lsp.core.checks import CODES, SEVERITIES
+from plan_lsp.core.settings import DEFAULT_GLOBS, Settings
 
 ROOT = Path(__file__).parent.parent
 CLIENT = ROOT / "vscode-client"

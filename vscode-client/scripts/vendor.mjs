@@ -67,7 +67,7 @@ if (removed.length) {
 run([
   "-I", "-S", "-B", "-c",
   "import sys; sys.path.insert(0, sys.argv[1]); " +
-    "import plan_lsp.lsp.handlers, plan_lsp.cli, yaml, markupsafe, jinja2; " +
+    "import plan_lsp.lsp.handlers, plan_lsp.cli.main, yaml, markupsafe, jinja2; " +
     "assert plan_lsp.__file__.startswith(sys.argv[1]), plan_lsp.__file__; " +
     "print('vendor: plan_lsp', plan_lsp.__version__, 'imports from bundled/libs')",
   libs,

@@ -7,14 +7,14 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
-from plan_lsp.documents import Document
-from plan_lsp.text import Pos, Span, TextEdit
+from plan_lsp.core.text import Pos, Span, TextEdit
+from plan_lsp.workspace.documents import Document
 
 if TYPE_CHECKING:
-    from plan_lsp.actions import Fix
-    from plan_lsp.checks import Finding
-    from plan_lsp.completion import Item
-    from plan_lsp.navigation import Symbol
+    from plan_lsp.core.checks import Finding
+    from plan_lsp.features.actions import Fix
+    from plan_lsp.features.completion import Item
+    from plan_lsp.features.navigation import Symbol
 
 SOURCE = "plan-lsp"
 _SEVERITY = {

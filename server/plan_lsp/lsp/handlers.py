@@ -11,26 +11,27 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams, JsonRpcInvalidRequest
 
-from plan_lsp import __version__, lazy
-from plan_lsp.documents import Document
-from plan_lsp.lsp import convert
+from plan_lsp import __version__
+from plan_lsp.core.settings import SECTION
+from plan_lsp.lsp import convert, lazy
 from plan_lsp.lsp.server import PlanLanguageServer, uri_to_path
-from plan_lsp.settings import SECTION
+from plan_lsp.workspace.documents import Document
 
 if TYPE_CHECKING:
-    from plan_lsp import actions, completion, navigation, scaffold, templates
-    from plan_lsp import kinds as kinds_mod
-    from plan_lsp import links as links_mod
-    from plan_lsp import outline as outline_mod
+    from plan_lsp.core import kinds as kinds_mod
+    from plan_lsp.core import links as links_mod
+    from plan_lsp.core import outline as outline_mod
+    from plan_lsp.core import templates
+    from plan_lsp.features import actions, completion, navigation, scaffold
 else:  # loaded on first use, or by the warm-up right after initialize
-    actions = lazy.module("plan_lsp.actions")
-    completion = lazy.module("plan_lsp.completion")
-    navigation = lazy.module("plan_lsp.navigation")
-    scaffold = lazy.module("plan_lsp.scaffold")
-    templates = lazy.module("plan_lsp.templates")
-    kinds_mod = lazy.module("plan_lsp.kinds")
-    links_mod = lazy.module("plan_lsp.links")
-    outline_mod = lazy.module("plan_lsp.outline")
+    actions = lazy.module("plan_lsp.features.actions")
+    completion = lazy.module("plan_lsp.features.completion")
+    navigation = lazy.module("plan_lsp.features.navigation")
+    scaffold = lazy.module("plan_lsp.features.scaffold")
+    templates = lazy.module("plan_lsp.core.templates")
+    kinds_mod = lazy.module("plan_lsp.core.kinds")
+    links_mod = lazy.module("plan_lsp.core.links")
+    outline_mod = lazy.module("plan_lsp.core.outline")
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 TRIGGERS = ["#", "<", ":", " ", "*"]

@@ -1,9 +1,9 @@
 """The plan-lsp language server: state on a pygls ``LanguageServer`` subclass, handlers in
 :mod:`plan_lsp.lsp.handlers`, everything else in the pure core.
 
-The server keeps its own copy of open documents (:mod:`plan_lsp.documents`), checks a document at
-once when the editor is idle and only at its newest version, and publishes diagnostics tagged with
-that version.
+The server keeps its own copy of open documents (:mod:`plan_lsp.workspace.documents`),
+checks a document at once when the editor is idle and only at its newest version, and
+publishes diagnostics tagged with that version.
 """
 
 from __future__ import annotations
@@ -31,22 +31,23 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
-from plan_lsp import __version__, lazy, settings
-from plan_lsp.documents import UTF16, Document
-from plan_lsp.lsp import convert
-from plan_lsp.text import Pos
+from plan_lsp import __version__
+from plan_lsp.core import settings
+from plan_lsp.core.text import Pos
+from plan_lsp.lsp import convert, lazy
+from plan_lsp.workspace.documents import UTF16, Document
 
 if TYPE_CHECKING:
-    from plan_lsp import engine, kinds, links, outline, templates
-    from plan_lsp.engine import Result
-    from plan_lsp.kinds import Kind
-    from plan_lsp.outline import Outline
+    from plan_lsp.core import engine, kinds, links, outline, templates
+    from plan_lsp.core.engine import Result
+    from plan_lsp.core.kinds import Kind
+    from plan_lsp.core.outline import Outline
 else:  # loaded on first use: ``initialize`` is answered before they are imported
-    engine = lazy.module("plan_lsp.engine")
-    kinds = lazy.module("plan_lsp.kinds")
-    links = lazy.module("plan_lsp.links")
-    outline = lazy.module("plan_lsp.outline")
-    templates = lazy.module("plan_lsp.templates")
+    engine = lazy.module("plan_lsp.core.engine")
+    kinds = lazy.module("plan_lsp.core.kinds")
+    links = lazy.module("plan_lsp.core.links")
+    outline = lazy.module("plan_lsp.core.outline")
+    templates = lazy.module("plan_lsp.core.templates")
 
 log = logging.getLogger("plan_lsp")
 
@@ -285,7 +286,7 @@ class PlanLanguageServer(LanguageServer):
     def warm_up(self) -> None:
         """Import what checking needs and build the kinds: done once ``initialize`` is answered,
         so start-up is the protocol's alone and the first document finds everything ready."""
-        from plan_lsp import actions, completion, navigation, scaffold  # noqa: F401
+        from plan_lsp.features import actions, completion, navigation, scaffold  # noqa: F401
 
         outline.parser()
         kinds.builtin_plan()

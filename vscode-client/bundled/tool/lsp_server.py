@@ -20,7 +20,7 @@ if sys.version_info < MINIMUM:
 LIBS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "libs")
 sys.path.insert(0, LIBS)
 
-from plan_lsp.cli import main  # noqa: E402  (after the path is set)
+from plan_lsp.cli.main import main  # noqa: E402  (after the path is set)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

@@ -22,7 +22,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from plan_lsp.text import Pos, Span, normalize
+from plan_lsp.core.text import Pos, Span, normalize
 
 # A field to resolve: ``<<Name>>``; no blank just inside the brackets (``a << b >> c`` is none).
 FIELD_RE = re.compile(r"<<([^<>\s](?:[^<>\n]{0,98}[^<>\s])?)>>")

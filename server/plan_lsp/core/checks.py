@@ -11,13 +11,13 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from plan_lsp.codes import CODES as CODES
-from plan_lsp.codes import DEFAULT_SEVERITY as DEFAULT_SEVERITY
-from plan_lsp.codes import SEVERITIES as SEVERITIES
-from plan_lsp.outline import Block, Heading, Outline, front_matter_end
-from plan_lsp.schema import Numbered, Schema, SectionSpec, numbered, title_key
-from plan_lsp.structure import Placed, Structure, match
-from plan_lsp.text import Pos, Span
+from plan_lsp.core.codes import CODES as CODES
+from plan_lsp.core.codes import DEFAULT_SEVERITY as DEFAULT_SEVERITY
+from plan_lsp.core.codes import SEVERITIES as SEVERITIES
+from plan_lsp.core.outline import Block, Heading, Outline, front_matter_end
+from plan_lsp.core.schema import Numbered, Schema, SectionSpec, numbered, title_key
+from plan_lsp.core.structure import Placed, Structure, match
+from plan_lsp.core.text import Pos, Span
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +43,7 @@ class Context:
     path: str | None = None
     """The document's path, for its relative links."""
     lookup: Callable[[str], list[str] | None] | None = None
-    """What exists beside the document (see :mod:`plan_lsp.links`); None: links not checked."""
+    """What exists beside the document (see :mod:`plan_lsp.core.links`); None: links not checked."""
 
     def is_optional(self, spec: SectionSpec) -> bool:
         return spec.optional or bool(
@@ -475,7 +475,7 @@ def check_links(ctx: Context) -> Iterator[Finding]:
     """Relative links to files that do not exist, or to headings they lack."""
     if ctx.lookup is None or not any(s.block.links for s in ctx.outline.sections):
         return
-    from plan_lsp import links  # links builds on this module's Finding
+    from plan_lsp.core import links  # links builds on this module's Finding
 
     yield from links.check(ctx.outline, ctx.path, ctx.lookup)
 

@@ -13,9 +13,9 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from plan_lsp import templates
-from plan_lsp.outline import FIELD_RE, Outline, parse
-from plan_lsp.templates import Metadata, TemplateSource, field_key
+from plan_lsp.core import templates
+from plan_lsp.core.outline import FIELD_RE, Outline, parse
+from plan_lsp.core.templates import Metadata, TemplateSource, field_key
 
 # ``Phase 1: Foundation``, ``Step 2.3 - Wiring``, ``Phase 4``.
 NUMBERED_RE = re.compile(

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from plan_lsp import checks
-from plan_lsp.checks import Finding
-from plan_lsp.kinds import Kind, detect
-from plan_lsp.links import Lookup
-from plan_lsp.outline import Outline, parse
-from plan_lsp.schema import title_key
-from plan_lsp.structure import Structure, match
-from plan_lsp.text import Pos, Span
+from plan_lsp.core import checks
+from plan_lsp.core.checks import Finding
+from plan_lsp.core.kinds import Kind, detect
+from plan_lsp.core.links import Lookup
+from plan_lsp.core.outline import Outline, parse
+from plan_lsp.core.schema import title_key
+from plan_lsp.core.structure import Structure, match
+from plan_lsp.core.text import Pos, Span
 
 
 @dataclass(frozen=True)

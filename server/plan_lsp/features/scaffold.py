@@ -16,11 +16,11 @@ import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
-from plan_lsp import templates
-from plan_lsp.kinds import Kind
-from plan_lsp.outline import parse
-from plan_lsp.schema import ENUM_SEP, title_key
-from plan_lsp.text import TextEdit, apply_edits
+from plan_lsp.core import templates
+from plan_lsp.core.kinds import Kind
+from plan_lsp.core.outline import parse
+from plan_lsp.core.schema import ENUM_SEP, title_key
+from plan_lsp.core.text import TextEdit, apply_edits
 
 _ISSUE_RE = re.compile(r"(?<![A-Za-z0-9])([A-Z][A-Z0-9]{0,9}-\d+)(?![0-9])")
 _ISSUE_PREFIXED_RE = re.compile(r"(?:^|/)(?:issues?|gh)[-_]?(\d+)(?:[-_/]|$)", re.I)

@@ -10,12 +10,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from plan_lsp.engine import Result
-from plan_lsp.insertions import section_text, to_snippet
-from plan_lsp.outline import Outline, Section
-from plan_lsp.schema import Schema, SectionSpec, title_key
-from plan_lsp.structure import Placed, Structure, match
-from plan_lsp.text import Pos, Span
+from plan_lsp.core.engine import Result
+from plan_lsp.core.outline import Outline, Section
+from plan_lsp.core.schema import Schema, SectionSpec, title_key
+from plan_lsp.core.structure import Placed, Structure, match
+from plan_lsp.core.text import Pos, Span
+from plan_lsp.features.insertions import section_text, to_snippet
 
 _FIELD_PREFIX = re.compile(r"<<([^<>\n]*)$")
 _FIELD_SUFFIX = re.compile(r"^[^<>\s]*>>")

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from plan_lsp.outline import Heading, Outline
-from plan_lsp.schema import Schema, SectionSpec, numbered, title_key
-from plan_lsp.text import Pos, Span
+from plan_lsp.core.outline import Heading, Outline
+from plan_lsp.core.schema import Schema, SectionSpec, numbered, title_key
+from plan_lsp.core.text import Pos, Span
 
 _NO_SPAN = Span(Pos(0, 0), Pos(0, 0))
 

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from plan_lsp import schema as schema_mod
-from plan_lsp import templates
-from plan_lsp.outline import Outline
-from plan_lsp.paths import DEFAULT_DIR, find_folder, kind_name
+from plan_lsp.core import schema as schema_mod
+from plan_lsp.core import templates
+from plan_lsp.core.outline import Outline
+from plan_lsp.core.paths import DEFAULT_DIR, find_folder, kind_name
 
 __all__ = ["DEFAULT_DIR", "Kind", "Registry", "find_folder", "kind_name"]
-from plan_lsp.schema import Schema
+from plan_lsp.core.schema import Schema
 
 
 @dataclass(frozen=True)

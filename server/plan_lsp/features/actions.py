@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from plan_lsp.checks import Finding
-from plan_lsp.engine import Result
-from plan_lsp.insertions import section_text
-from plan_lsp.outline import FIELD_RE
-from plan_lsp.schema import Schema, title_key
-from plan_lsp.text import Pos, Span, TextEdit
+from plan_lsp.core.checks import Finding
+from plan_lsp.core.engine import Result
+from plan_lsp.core.outline import FIELD_RE
+from plan_lsp.core.schema import Schema, title_key
+from plan_lsp.core.text import Pos, Span, TextEdit
+from plan_lsp.features.insertions import section_text
 
 
 @dataclass(frozen=True, slots=True)

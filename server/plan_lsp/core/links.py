@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import unquote
 
-from plan_lsp.checks import Finding
-from plan_lsp.outline import Link, Outline
+from plan_lsp.core.checks import Finding
+from plan_lsp.core.outline import Link, Outline
 
 Lookup = Callable[[str], list[str] | None]
 
@@ -75,7 +75,7 @@ def disk_lookup() -> Lookup:
     """A lookup reading files from disk, each parsed once per modification time."""
     import os
 
-    from plan_lsp.outline import parse
+    from plan_lsp.core.outline import parse
 
     seen: dict[str, tuple[float, list[str]]] = {}
 

@@ -103,7 +103,7 @@ def _err(msg: str) -> None:
 
 def _registry(folder: Path | None) -> Any:
     """The kinds of a templates folder (built once per folder; broken templates reported)."""
-    from plan_lsp import kinds
+    from plan_lsp.core import kinds
 
     key = str(folder)
     if key not in _REGISTRIES:
@@ -124,7 +124,7 @@ _FOLDERS: dict[str, Path | None] = {}
 
 def _folder_for(path: str) -> Path | None:
     """The templates folder governing ``path``: the nearest ancestor's, else the current one's."""
-    from plan_lsp.paths import find_folder
+    from plan_lsp.core.paths import find_folder
 
     parent = os.path.dirname(os.path.abspath(path))
     if parent not in _FOLDERS:
@@ -134,7 +134,7 @@ def _folder_for(path: str) -> Path | None:
 
 def _resolve_template(spec: str | None, near: str | None = None) -> object:
     """The kind named by ``--template`` (a kind name or a template file), or None."""
-    from plan_lsp import kinds, templates
+    from plan_lsp.core import kinds, templates
 
     if spec is None:
         return None
@@ -198,11 +198,11 @@ PARALLEL_MIN = 64
 
 
 def _check_job(index: int) -> dict[str, Any]:
-    from plan_lsp import engine
+    from plan_lsp.core import engine
 
     path, text = _JOBS[index]
     if not _LOOKUP:
-        from plan_lsp.links import disk_lookup
+        from plan_lsp.core.links import disk_lookup
 
         _LOOKUP.append(disk_lookup())
     result = engine.check(
@@ -228,7 +228,8 @@ def _check_job(index: int) -> dict[str, Any]:
 
 
 def _link_deps(outline: Any, path: str) -> dict[str, Any]:
-    from plan_lsp import cache, links
+    from plan_lsp.cli import cache
+    from plan_lsp.core import links
 
     deps: dict[str, Any] = {}
     for sec in outline.sections:
@@ -256,9 +257,9 @@ def _run_jobs(count: int, jobs: int) -> list[dict[str, Any]]:
 
 def _cache_key(args: argparse.Namespace, folders: set[Path | None]) -> str:
     """Everything results depend on: version, templates (built-in and each folder's), options."""
-    from plan_lsp import cache
-    from plan_lsp.paths import kind_name
-    from plan_lsp.resources import builtin_text
+    from plan_lsp.cli import cache
+    from plan_lsp.core.paths import kind_name
+    from plan_lsp.core.resources import builtin_text
 
     parts = [__version__, builtin_text(), args.template or ""]
     if args.template:
@@ -282,7 +283,7 @@ def _cache_key(args: argparse.Namespace, folders: set[Path | None]) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from plan_lsp import cache as cache_mod
+    from plan_lsp.cli import cache as cache_mod
 
     files = list(walk(args.paths))
     folders = {_folder_for(path) for path, _ in files}
@@ -372,7 +373,8 @@ def _report(reports: list[dict[str, Any]], fmt: str) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from plan_lsp import scaffold, templates
+    from plan_lsp.core import templates
+    from plan_lsp.features import scaffold
 
     path = Path(args.path)
     if path.exists():

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from plan_lsp.engine import Result
-from plan_lsp.outline import Outline
-from plan_lsp.schema import Schema, SectionSpec, title_key
-from plan_lsp.structure import Placed
-from plan_lsp.text import Pos, Span
+from plan_lsp.core.engine import Result
+from plan_lsp.core.outline import Outline
+from plan_lsp.core.schema import Schema, SectionSpec, title_key
+from plan_lsp.core.structure import Placed
+from plan_lsp.core.text import Pos, Span
 
 
 @dataclass(slots=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from plan_lsp.outline import FIELD_RE
-from plan_lsp.schema import Schema, SectionSpec, numbered
+from plan_lsp.core.outline import FIELD_RE
+from plan_lsp.core.schema import Schema, SectionSpec, numbered
 
 _SNIPPET_ESCAPE = re.compile(r"([$}\\])")
 

@@ -18,7 +18,7 @@ import jinja2
 import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from plan_lsp.resources import builtin_text as builtin_text
+from plan_lsp.core.resources import builtin_text as builtin_text
 
 META_KEY = "plan-lsp"
 MAX_OUTPUT = 5_000_000

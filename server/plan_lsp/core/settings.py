@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from plan_lsp.codes import CODES, SEVERITIES
+from plan_lsp.core.codes import CODES, SEVERITIES
 
 SECTION = "planLsp"
 DEFAULT_GLOBS = ("**/plan.md", "**/*-plan.md", "**/plans/**/*.md")

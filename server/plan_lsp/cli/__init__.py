@@ -1,0 +1,3 @@
+"""The command line: ``plan-lsp`` serves LSP, ``check`` lints documents, ``new`` writes one."""
+
+from plan_lsp.cli.main import main as main

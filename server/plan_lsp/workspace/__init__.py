@@ -1,0 +1,1 @@
+"""Workspace state with no protocol in it: open documents and their text."""
