@@ -1,0 +1,107 @@
+"""What the commands share: messages, exit statuses, templates folders and kinds, file reading.
+
+Nothing here imports pygls or lsprotocol.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+MARKDOWN_SUFFIXES = (".md", ".markdown")
+SKIP_DIRS = {"node_modules", "__pycache__", "venv"}
+
+
+def err(msg: str) -> None:
+    print(f"plan-lsp: {msg}", file=sys.stderr)
+
+
+def usage(msg: str) -> int:
+    err(msg)
+    return EXIT_USAGE
+
+
+_REGISTRIES: dict[str, Any] = {}
+_FOLDERS: dict[str, Path | None] = {}
+
+
+def registry(folder: Path | None) -> Any:
+    """The kinds of a templates folder (built once per folder; broken templates reported)."""
+    from plan_lsp.core import kinds
+
+    key = str(folder)
+    if key not in _REGISTRIES:
+        reg = kinds.Registry()
+        if folder is not None:
+            reg.load_folder(folder)
+            for path, problems in sorted(reg.problems.items()):
+                for p in problems:
+                    where = f":{p.line + 1}" if p.line is not None else ""
+                    err(f"{path}{where}: {p.message} (the template is not used)")
+        _REGISTRIES[key] = reg
+    return _REGISTRIES[key]
+
+
+def folder_for(path: str) -> Path | None:
+    """The templates folder governing ``path``: the nearest ancestor's, else the current one's."""
+    from plan_lsp.core.paths import find_folder
+
+    parent = os.path.dirname(os.path.abspath(path))
+    if parent not in _FOLDERS:
+        _FOLDERS[parent] = find_folder(Path(parent)) or find_folder(Path.cwd())
+    return _FOLDERS[parent]
+
+
+def resolve_template(spec: str | None, near: str | None = None) -> object:
+    """The kind named by ``--template`` (a kind name or a template file), or None."""
+    from plan_lsp.core import kinds, templates
+
+    if spec is None:
+        return None
+    named = registry(folder_for(near or "x")).get(spec)
+    if named is not None:
+        return named
+    p = Path(spec)
+    if p.is_file():
+        try:
+            text = p.read_text("utf-8")
+            return kinds.load_kind(p.name.split(".")[0], text, str(p))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise SystemExit(usage(f"cannot read template {spec}: {exc}")) from exc
+        except templates.TemplateError as exc:
+            where = f":{exc.line + 1}" if exc.line is not None else ""
+            raise SystemExit(usage(f"template {spec}{where}: {exc.message}")) from exc
+    raise SystemExit(usage(f"unknown template '{spec}' (a kind name or a template file)"))
+
+
+def walk(paths: Sequence[str]) -> Iterator[tuple[str, bool]]:
+    """Markdown files under ``paths``: (path, named explicitly). Never follows folder links."""
+    for raw in paths:
+        if os.path.isdir(raw):
+            for folder, dirs, files in os.walk(raw, followlinks=False):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
+                for name in sorted(files):
+                    if name.lower().endswith(MARKDOWN_SUFFIXES):
+                        yield os.path.join(folder, name), False
+        else:
+            yield raw, True
+
+
+def decode(data: bytes) -> str:
+    """A file's text; raises ``ValueError`` for binary or non-UTF-8 content."""
+    if b"\0" in data[:8192]:
+        raise ValueError("binary file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 (byte {exc.start})") from exc
+
+
+def read_text(path: str) -> str:
+    """A file's text; raises ``ValueError`` for binary or non-UTF-8 content, ``OSError``."""
+    with open(path, "rb") as fh:
+        return decode(fh.read())
