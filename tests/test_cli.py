@@ -91,8 +91,9 @@ def test_check_warnings_only_exit_0(tmp_path: Path) -> None:
     run("new", "a-plan.md", cwd=tmp_path)
     out = run("check", ".", cwd=tmp_path)
     assert out.returncode == 0
-    assert "warning unresolved-field Unresolved field 'Step Title'" in out.stdout
-    assert all(" warning " in line for line in out.stdout.splitlines())
+    # A new plan is a Draft: unresolved fields are hints until it is In Progress.
+    assert "hint unresolved-field Unresolved field 'Step Title'" in out.stdout
+    assert all(" hint " in line for line in out.stdout.splitlines())
 
 
 def test_check_json(tmp_path: Path) -> None:

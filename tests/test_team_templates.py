@@ -53,6 +53,7 @@ def test_examples_check_clean_each_with_its_kind(workspace: Path) -> None:
     kinds = {f["path"]: (f["kind"], f["findings"]) for f in json.loads(out.stdout)["files"]}
     assert kinds == {
         "./adr/0001-use-sqlite.md": ("adr", []),
+        "./keps/1234-faster-builds.md": ("kep", []),
         "./runbooks/payments.md": ("runbook", []),
     }
 
@@ -167,6 +168,10 @@ async def test_empty_document_offers_one_scaffold_per_kind(workspace: Path) -> N
         (
             "adr: new document from the template",
             "Architecture decision record, one decision per file",
+        ),
+        (
+            "kep: new document from the template",
+            "Enhancement proposal (after Kubernetes KEPs), from idea to graduation",
         ),
         ("rfc: new document from the template", "Request for comments"),
         ("runbook: new document from the template", "Operational runbook for a service"),

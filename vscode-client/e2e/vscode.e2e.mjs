@@ -315,9 +315,9 @@ describe("with a bare python3 on PATH: the bundled server", () => {
   });
 
   s.step("the status bar shows the plan's Status and tasks; clicking it opens the outline", async (page) => {
-    const item = page.locator(".statusbar-item", { hasText: /Draft · \d+\/\d+ tasks/ });
+    const item = page.locator(".statusbar-item", { hasText: /In Progress · \d+\/\d+ tasks/ });
     await item.waitFor();
-    assert.match(await item.innerText(), /Draft · 2\/28 tasks/);
+    assert.match(await item.innerText(), /In Progress · 2\/28 tasks/);
     await item.hover();
     await page.getByText("2 of 28 tasks done").first().waitFor();
     await s.shot("02-status-bar");

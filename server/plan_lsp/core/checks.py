@@ -7,14 +7,15 @@ positions, with what a quick fix needs in ``data``.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from plan_lsp.core import rules
 from plan_lsp.core.codes import CODES as CODES
 from plan_lsp.core.codes import DEFAULT_SEVERITY as DEFAULT_SEVERITY
 from plan_lsp.core.codes import SEVERITIES as SEVERITIES
-from plan_lsp.core.outline import Block, Heading, Outline, front_matter_end
+from plan_lsp.core.outline import Block, Heading, Labeled, Outline, front_matter_end
 from plan_lsp.core.schema import Numbered, Schema, SectionSpec, numbered, title_key
 from plan_lsp.core.structure import Placed, Structure, match
 from plan_lsp.core.text import Pos, Span
@@ -315,8 +316,8 @@ def check_duplicates(ctx: Context) -> Iterator[Finding]:
                 first[spec.id] = child
 
 
-def check_empty(ctx: Context) -> Iterator[Finding]:
-    """A section the template gives a body to, left with nothing in it."""
+def _empty_nodes(ctx: Context) -> Iterator[tuple[Placed, SectionSpec]]:
+    """Sections the template gives a body to, left with nothing in them."""
     for node in ctx.structure.nodes:
         spec = node.spec
         if spec is None or node.children:
@@ -324,6 +325,12 @@ def check_empty(ctx: Context) -> Iterator[Finding]:
         sec = ctx.outline.sections[node.index]
         if sec.has_content or not ctx.schema.body(spec).strip():
             continue
+        yield node, spec
+
+
+def check_empty(ctx: Context) -> Iterator[Finding]:
+    """A section the template gives a body to, left with nothing in it."""
+    for node, spec in _empty_nodes(ctx):
         yield _f(
             ctx,
             "empty-section",
@@ -480,6 +487,84 @@ def check_links(ctx: Context) -> Iterator[Finding]:
     yield from links.check(ctx.outline, ctx.path, ctx.lookup)
 
 
+def header(outline: Outline) -> dict[str, Labeled]:
+    """The labelled fields at the top of a document (``**Status:** Draft``), by label key; the
+    first one of each label wins."""
+    out: dict[str, Labeled] = {}
+    for sec in outline.sections[:2]:
+        for lab in sec.labels:
+            out.setdefault(title_key(lab.label), lab)
+    return out
+
+
+def _has_content(ctx: Context, node: Placed) -> bool:
+    return ctx.outline.sections[node.index].has_content or any(
+        _has_content(ctx, c) for c in node.children
+    )
+
+
+def _facts(ctx: Context, wanted: Iterable[str]) -> rules.Facts:
+    outline, schema = ctx.outline, ctx.schema
+    states: dict[str, str] = {}
+    for title in wanted:
+        key = title_key(title)
+        specs = [
+            s for s in schema.sections if key in {s.key, s.repeat, title_key(s.display)} - {""}
+        ]
+        nodes = [n for s in specs for n in ctx.structure.instances(s)]
+        if not nodes:
+            states[title] = "missing"
+        else:
+            states[title] = "ok" if any(_has_content(ctx, n) for n in nodes) else "empty"
+    return rules.Facts(
+        sum(s.tasks_done for s in outline.sections),
+        sum(s.tasks_total for s in outline.sections),
+        tuple(
+            dict.fromkeys(node.heading.title or spec.display for node, spec in _empty_nodes(ctx))
+        ),
+        sum(1 for s in outline.sections for m in s.markers if m.kind == "field"),
+        states,
+    )
+
+
+def check_status(ctx: Context) -> Iterator[Finding]:
+    """A Status (or any field a rule names) that the document contradicts: one finding at its
+    line naming what is wrong, with the nearest earlier value that holds as the fix."""
+    all_rules = ctx.schema.metadata.rules
+    if not all_rules:
+        return
+    labs = header(ctx.outline)
+    values = {k: lab.value for k, lab in labs.items()}
+    act = [r for r in rules.active(all_rules, values) if r.require or r.sections]
+    if not act:
+        return
+    facts = _facts(ctx, dict.fromkeys(s for r in all_rules for s in r.sections))
+    unmet = rules.unmet(act, facts)
+    if not unmet:
+        return
+    cond = act[0].when[0]
+    lab = labs[cond.key]
+    current = lab.value.strip()
+    back: str | None = None
+    allowed = list(ctx.schema.enums.get(cond.key, ()))
+    keys = [rules.value_key(v) for v in allowed]
+    if rules.value_key(current) in keys:
+        for v in reversed(allowed[: keys.index(rules.value_key(current))]):
+            if not rules.unmet(rules.active(all_rules, {**values, cond.key: v}), facts):
+                back = v
+                break
+    yield _f(
+        ctx,
+        "status-mismatch",
+        f"{lab.label} is {current} but " + "; ".join(unmet),
+        lab.value_span,
+        label=lab.label,
+        value=current,
+        back=back,
+        unmet=unmet,
+    )
+
+
 Check = Callable[[Context], Iterator[Finding]]
 
 CHECKS: tuple[Check, ...] = (
@@ -492,6 +577,7 @@ CHECKS: tuple[Check, ...] = (
     check_numbering,
     check_sections,
     check_links,
+    check_status,
 )
 
 
@@ -510,7 +596,11 @@ def run(
     structure = structure if structure is not None else match(outline, schema)
     ctx = Context(outline, schema, structure, optional, path, lookup)
     levels = dict(DEFAULT_SEVERITY)
-    for source in (schema.metadata.severity, severity or {}):
+    by_rule: dict[str, str] = {}
+    if schema.metadata.rules:
+        values = {k: lab.value for k, lab in header(outline).items()}
+        by_rule = rules.severities(rules.active(schema.metadata.rules, values))
+    for source in (schema.metadata.severity, by_rule, severity or {}):
         for code, level in source.items():
             if code in levels and (level in SEVERITIES or level == "off"):
                 levels[code] = level

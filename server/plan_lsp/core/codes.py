@@ -13,6 +13,7 @@ CODES = (
     "empty-section",
     "numbering",
     "broken-link",
+    "status-mismatch",
 )
 SEVERITIES = ("error", "warning", "information", "hint")
 DEFAULT_SEVERITY: dict[str, str] = {
@@ -26,4 +27,5 @@ DEFAULT_SEVERITY: dict[str, str] = {
     "empty-section": "warning",
     "numbering": "warning",
     "broken-link": "warning",
+    "status-mismatch": "error",
 }

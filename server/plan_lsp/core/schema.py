@@ -13,7 +13,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from plan_lsp.core import templates
+from plan_lsp.core import rules, templates
 from plan_lsp.core.outline import FIELD_RE, Outline, parse
 from plan_lsp.core.templates import Metadata, TemplateSource, field_key
 
@@ -339,11 +339,47 @@ def from_outline(source: TemplateSource, outline: Outline) -> Schema:
         ):
             problems.append((f"metadata describes field '{fname}', which the template lacks", None))
 
+    problems += _rule_problems(meta, front, enums, known)
+
     version = hashlib.sha256(source.text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     heading_lines = frozenset(h.line for h in outline.headings)
     return Schema(
         source.name, source, lines, sections, front, fields, enums, problems, version, heading_lines
     )
+
+
+def _rule_problems(
+    meta: Metadata,
+    front: list[FrontField],
+    enums: dict[str, tuple[str, ...]],
+    known: set[str],
+) -> list[tuple[str, int | None]]:
+    """Rules naming a field the title section lacks, a value outside its enumeration, or a
+    section the template does not have."""
+    out: list[tuple[str, int | None]] = []
+    labels = {title_key(f.label) for f in front}
+    for n, rule in enumerate(meta.rules, 1):
+        for cond in rule.when:
+            if cond.key not in labels:
+                out.append(
+                    (f"rule {n}: '{cond.label}' is not a field of the template's header", rule.line)
+                )
+                continue
+            allowed = enums.get(cond.key, ())
+            keys = {rules.value_key(v) for v in allowed}
+            for v in cond.values:
+                if allowed and rules.value_key(v) not in keys:
+                    out.append(
+                        (
+                            f"rule {n}: '{v}' is not a value of {cond.label} "
+                            f"(one of: {', '.join(allowed)})",
+                            rule.line,
+                        )
+                    )
+        for title in rule.sections:
+            if title_key(title) not in known:
+                out.append((f"rule {n}: section '{title}' is not in the template", rule.line))
+    return out
 
 
 def _spec_at(sections: list[SectionSpec], line: int) -> int | None:

@@ -18,11 +18,12 @@ import jinja2
 import yaml
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from plan_lsp.core import rules as rules_
 from plan_lsp.core.resources import builtin_text as builtin_text
 
 META_KEY = "plan-lsp"
 MAX_OUTPUT = 5_000_000
-META_KEYS = frozenset({"description", "applies-to", "optional", "fields", "severity"})
+META_KEYS = frozenset({"description", "applies-to", "optional", "fields", "severity", "rules"})
 FIELD_META_KEYS = frozenset({"description", "values", "default"})
 
 # ``{{ Step Title }}``: a placeholder that is a name (words, spaces, dashes), not an expression.
@@ -70,6 +71,8 @@ class Metadata:
     fields: Mapping[str, FieldMeta] = field(default_factory=dict)
     severity: Mapping[str, str] = field(default_factory=dict)
     problems: tuple[tuple[str, int | None], ...] = ()
+    rules: tuple[rules_.Rule, ...] = ()
+    """Status-aware rules (:mod:`plan_lsp.core.rules`)."""
     """Unknown keys and wrong types: (message, zero-based line in the template)."""
 
     def field(self, name: str) -> FieldMeta | None:
@@ -197,6 +200,8 @@ def _metadata(meta: Any, raw: str) -> Metadata:
     if not isinstance(severity, dict):
         problems.append(("'severity' must map codes to severities", _line_of(raw, "severity")))
         severity = {}
+    rules, rule_problems = rules_.parse(meta.get("rules"), _line_of(raw, "rules"))
+    problems += rule_problems
     return Metadata(
         description,
         lists["applies-to"],
@@ -204,6 +209,7 @@ def _metadata(meta: Any, raw: str) -> Metadata:
         fields,
         {str(k): str(v) for k, v in severity.items()},
         tuple(problems),
+        rules,
     )
 
 

@@ -179,6 +179,14 @@ def _empty(schema: Schema, lines: list[str], f: Finding) -> list[Fix]:
     ]
 
 
+def _status(schema: Schema, lines: list[str], f: Finding) -> list[Fix]:
+    """Set the status back to the nearest earlier value that holds; never tick tasks."""
+    back = f.data.get("back")
+    if not back:
+        return []
+    return [Fix(f"Set {f.data['label']} back to '{back}'", (TextEdit(f.span, str(back)),), (f,))]
+
+
 _MAKERS = {
     "missing-section": _missing,
     "heading-level": _level,
@@ -186,4 +194,5 @@ _MAKERS = {
     "invalid-value": _value,
     "template-token": _token,
     "empty-section": _empty,
+    "status-mismatch": _status,
 }
