@@ -65,6 +65,10 @@ def _parser() -> argparse.ArgumentParser:
         help="fill a template field (repeatable)",
     )
     n.add_argument("--template", metavar="NAME|PATH", help="template to use (default: plan)")
+
+    from plan_lsp.cli import status
+
+    status.add_parser(sub)
     return p
 
 
@@ -85,6 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from plan_lsp.cli.new import cmd_new
 
             return cmd_new(args)
+        if args.command == "status":
+            from plan_lsp.cli.status import cmd_status
+
+            return cmd_status(args)
     except BrokenPipeError:  # e.g. ``plan-lsp check . | head``
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

@@ -1,0 +1,138 @@
+"""``plan-lsp status [PATH…]``: where every plan stands — kind, Status, progress, problems.
+
+A table for a person (``text``), for a tool (``json``) or to paste into a pull request or a
+README (``markdown``). Exits 1 when a plan contradicts its Status (a ``status-mismatch`` at error
+level), 2 when a file cannot be read, else 0. Imports neither pygls nor lsprotocol.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+from plan_lsp.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, folder_for, read_text, registry
+from plan_lsp.cli.common import walk as walk_paths
+
+if TYPE_CHECKING:
+    import argparse
+
+FORMATS = ("text", "json", "markdown")
+
+
+def add_parser(sub: Any) -> None:
+    """The ``status`` subcommand's arguments (called by cli/main.py)."""
+    s = sub.add_parser("status", help="where every plan stands: status, progress, problems")
+    s.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
+    s.add_argument("--format", choices=FORMATS, default="text")
+
+
+def rows(paths: list[str]) -> list[dict[str, Any]]:
+    """One row per plan (a document some kind claims) or unreadable file under ``paths``."""
+    from plan_lsp.core import engine
+    from plan_lsp.core.links import disk_lookup
+    from plan_lsp.features.progress import summary
+
+    lookup = disk_lookup()
+    out: list[dict[str, Any]] = []
+    for path, explicit in walk_paths(paths):
+        try:
+            text = read_text(path)
+        except (OSError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            out.append({"path": path, "error": f"cannot read: {reason}"})
+            continue
+        kinds = registry(folder_for(path)).kinds()
+        result = engine.check(text, path, kinds, lookup=lookup)
+        if result.kind is None:
+            if explicit:
+                out.append({"path": path, "kind": None, "skipped": True})
+            continue
+        got = summary(result)
+        row: dict[str, Any] = {"path": path, **got.as_json()}
+        row["mismatchLine"] = None if got.mismatch_line is None else got.mismatch_line + 1
+        row["mismatchIsError"] = any(
+            f.code == "status-mismatch" and f.severity == "error" for f in result.findings
+        )
+        out.append(row)
+    return out
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    found = rows(list(args.paths) or ["."])
+    plans = [r for r in found if "error" not in r and not r.get("skipped")]
+    if args.format == "json":
+        json.dump({"plans": found}, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    elif args.format == "markdown":
+        sys.stdout.write(markdown(plans))
+    else:
+        sys.stdout.write(text(found))
+    sys.stdout.flush()
+    if any("error" in r for r in found):
+        return EXIT_USAGE
+    mismatched = any(r["mismatchIsError"] for r in plans)
+    return EXIT_FINDINGS if mismatched else EXIT_OK
+
+
+def progress(done: int, total: int) -> str:
+    if not total:
+        return "–"
+    return f"{done}/{total} ({round(100 * done / total)}%)"
+
+
+def text(found: list[dict[str, Any]]) -> str:
+    """An aligned table, then one line per status mismatch and unreadable file."""
+    table = [("PLAN", "KIND", "STATUS", "PROGRESS", "PROBLEMS")]
+    notes: list[str] = []
+    for r in found:
+        if "error" in r:
+            notes.append(f"{r['path']}:1:1: error unreadable {r['error']}")
+        elif r.get("skipped"):
+            notes.append(f"{r['path']}: not a plan (no template matches); skipped")
+        else:
+            table.append(
+                (
+                    r["path"],
+                    r["kind"],
+                    r["status"] or "–",
+                    progress(r["tasksDone"], r["tasksTotal"]),
+                    str(r["problems"]),
+                )
+            )
+            if r["mismatch"]:
+                notes.append(f"{r['path']}:{r['mismatchLine']}: {r['mismatch']}")
+    if len(table) == 1:
+        return "no plans found\n" + "".join(n + "\n" for n in notes)
+    widths = [max(len(row[i]) for row in table) for i in range(5)]
+    lines = []
+    for row in table:
+        cells = [row[i].ljust(widths[i]) if i < 3 else row[i].rjust(widths[i]) for i in range(5)]
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines + notes) + "\n"
+
+
+def _cell(value: str) -> str:
+    return value.replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(plans: list[dict[str, Any]]) -> str:
+    """A Markdown table linking each plan, progress as a fraction and a percentage."""
+    out = ["| Plan | Kind | Status | Progress | Problems |", "|---|---|---|--:|--:|"]
+    for r in plans:
+        title = _cell(r["title"] or os.path.basename(r["path"]))
+        link = r["path"].replace(os.sep, "/").removeprefix("./").replace(" ", "%20")
+        status = _cell(r["status"] or "–")
+        if r["mismatch"]:
+            status += " ⚠️"
+        out.append(
+            f"| [{title}]({link}) | {r['kind']} | {status} | "
+            f"{progress(r['tasksDone'], r['tasksTotal'])} | {r['problems']} |"
+        )
+    mismatches = [r for r in plans if r["mismatch"]]
+    if mismatches:
+        out.append("")
+        for r in mismatches:
+            out.append(f"⚠️ {_cell(r['title'] or r['path'])}: {_cell(r['mismatch'])}")
+    return "\n".join(out) + "\n"
