@@ -600,3 +600,6 @@ def register(ls: PlanLanguageServer) -> None:
     feature(STATUS_METHOD)(plan_status)
     feature(TEXT_METHOD)(plan_text)
     ls.command("plan.scaffold")(plan_scaffold)
+    from plan_lsp.lsp import plans
+
+    plans.register(ls)
