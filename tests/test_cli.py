@@ -30,14 +30,24 @@ ALL_FIELDS = [
 ]
 
 
-def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def env(cwd: Path, **extra: str) -> dict[str, str]:
+    """The environment of a run: the user's cache folder is ``.cache`` in the test's folder
+    (hidden, so ``check .`` skips it)."""
+    base = {k: v for k, v in os.environ.items() if k != "PLAN_LSP_CACHE_DIR"}
+    return {**base, "PYTHONUTF8": "1", "XDG_CACHE_HOME": str(cwd / ".cache"), **extra}
+
+
+def run(
+    *args: str, cwd: Path, input: str | None = None, **extra: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "plan_lsp", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
-        timeout=60,
-        env={**os.environ, "PYTHONUTF8": "1"},
+        timeout=120,
+        env=env(cwd, **extra),
+        input=input,
     )
 
 
@@ -114,6 +124,18 @@ def test_check_json(tmp_path: Path) -> None:
         "severity": "error",
         "code": "template-token",
         "message": "Leftover template token '{{FEATURE_NAME}}'",
+        "fix": {
+            "title": "Turn '{{FEATURE_NAME}}' into the field '<<FEATURE_NAME>>'",
+            "edits": [
+                {
+                    "line": 1,
+                    "column": 24,
+                    "endLine": 1,
+                    "endColumn": 40,
+                    "newText": "<<FEATURE_NAME>>",
+                }
+            ],
+        },
     }
 
 
@@ -172,7 +194,13 @@ def test_check_does_not_import_the_protocol_stack(tmp_path: Path) -> None:
         "             if m.split('.')[0] in ('pygls', 'lsprotocol', 'cattrs'))\n"
         "print(bad)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env(tmp_path),
+    )
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
@@ -193,7 +221,8 @@ def test_warm_cache_gives_the_same_output_without_parsing(tmp_path: Path) -> Non
     _plans(tmp_path, 12)
     cold = run("check", ".", cwd=tmp_path)
     assert cold.returncode == 1 and cold.stdout.count("missing-section") == 4
-    assert (tmp_path / ".plan-lsp-cache").is_dir()
+    assert list((tmp_path / ".cache" / "plan-lsp").glob("check-*.json"))
+    assert not (tmp_path / ".plan-lsp-cache").exists()  # nothing in the repository
     code = (
         "import sys\n"
         "from plan_lsp.cli.main import main\n"
@@ -201,7 +230,12 @@ def test_warm_cache_gives_the_same_output_without_parsing(tmp_path: Path) -> Non
         "print('PARSED' if 'markdown_it' in sys.modules else 'CACHED', rc, file=sys.stderr)\n"
     )
     warm = subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=False
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env(tmp_path),
     )
     assert warm.stdout == cold.stdout
     assert warm.stderr.strip() == "CACHED 1"
@@ -221,7 +255,7 @@ def test_cache_follows_file_changes(tmp_path: Path) -> None:
 def test_no_cache_writes_nothing(tmp_path: Path) -> None:
     _plans(tmp_path, 2)
     run("check", "--no-cache", ".", cwd=tmp_path)
-    assert not (tmp_path / ".plan-lsp-cache").exists()
+    assert not (tmp_path / ".cache").exists()
 
 
 def test_parallel_check_equals_one_process(tmp_path: Path) -> None:

@@ -1,13 +1,17 @@
-"""``plan-lsp check``: find the plans under the given paths, check them, report.
+"""``plan-lsp check``: find the plans under the given paths, check them, report (or fix them).
 
-Checks in parallel (worker processes forked with the kinds built), caches results (cache.py).
+Checks in parallel (worker processes forked with the kinds built) and caches results
+(cache.py). Each file is checked with the settings of its configuration file (config.py).
 Imports neither pygls nor lsprotocol.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,40 +21,114 @@ from plan_lsp.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     decode,
+    err,
     folder_for,
     registry,
     resolve_template,
+    usage,
     walk,
 )
+from plan_lsp.cli.config import Config, config_for
 
 if TYPE_CHECKING:
     import argparse
 
-# Set before the worker processes fork, read by them: the work and the kinds to check it with.
-_JOBS: list[tuple[str, str]] = []
+    from plan_lsp.core.engine import Result
+
+STDIN = "-"
+MAX_FILE_BYTES = 64 * 1024 * 1024
+"""A file larger than this is reported, not checked."""
+
+
+@dataclass
+class Context:
+    """How the files of one folder are checked: their configuration and templates folder."""
+
+    config: Config
+    templates: Path | None
+
+    @property
+    def key(self) -> str:
+        return f"{self.config.path}\0{self.templates}"
+
+
+_CONTEXTS: dict[str, Context] = {}
+
+
+def context_for(path: str) -> Context:
+    cfg = config_for(path)
+    if "templatesDir" in cfg.keys:
+        folder: Path | None = cfg.resolve(cfg.settings.templates_dir)
+        if not folder.is_dir():  # type: ignore[union-attr]
+            folder = None
+    else:
+        folder = folder_for(path)
+    ctx = Context(cfg, folder)
+    return _CONTEXTS.setdefault(ctx.key, ctx)
+
+
+# Set before the worker processes fork, read by them: the work and how to check it.
+_JOBS: list[tuple[str, str, str]] = []  # display path, absolute path, text
 _KINDS: dict[str, list[Any]] = {}
+_OPTIONS: dict[str, Any] = {}
 _FORCED: list[Any] = [None]
 _LOOKUP: list[Any] = []
 PARALLEL_MIN = 64
 """Below this many files to check, one process is faster than starting workers."""
 
 
-def _check_job(index: int) -> dict[str, Any]:
-    from plan_lsp.core import engine
-
-    path, text = _JOBS[index]
+def _lookup() -> Any:
     if not _LOOKUP:
         from plan_lsp.core.links import disk_lookup
 
         _LOOKUP.append(disk_lookup())
-    result = engine.check(
-        text, path, _KINDS[str(folder_for(path))], force=_FORCED[0], lookup=_LOOKUP[0]
+    return _LOOKUP[0]
+
+
+def check_text(text: str, where: str) -> Result:
+    """Check ``text`` as the file at ``where`` (absolute), with its folder's kinds and options."""
+    from plan_lsp.core import engine
+
+    ctx = context_for(where)
+    return engine.check(
+        text,
+        where,
+        _KINDS[ctx.key],
+        _OPTIONS[ctx.key],
+        force=_FORCED[0],
+        lookup=_lookup(),
     )
+
+
+def _check_at(where: str, text: str) -> Result:
+    return check_text(text, where)
+
+
+def _check_job(index: int) -> dict[str, Any]:
+    _, where, text = _JOBS[index]
+    result = check_text(text, where)
     return {
         "kind": result.kind.name if result.kind else None,
-        # Files the result depends on (link targets), with their state when checked.
-        "deps": _link_deps(result.outline, path),
-        "findings": [
+        "findings": findings_of(result),
+        # Files the result depends on (link targets, absolute), with their state when checked.
+        "deps": _link_deps(result.outline, where),
+    }
+
+
+def findings_of(result: Result) -> list[dict[str, Any]]:
+    """The findings of a result as plain data (1-based lines and columns), each with its
+    preferred fix (the editor's quick fix) when it has one."""
+    from plan_lsp.features import actions
+
+    fix_of: dict[int, Any] = {}
+    for one in actions.fixes(result, result.findings):
+        if one.preferred:
+            for f in one.findings:
+                fix_of.setdefault(id(f), one)
+    out = []
+    for f in result.findings:
+        fix = fix_of.get(id(f))
+        out.append(
             {
                 "line": f.span.start.line + 1,
                 "column": f.span.start.character + 1,
@@ -59,54 +137,83 @@ def _check_job(index: int) -> dict[str, Any]:
                 "severity": f.severity,
                 "code": f.code,
                 "message": f.message,
+                "fix": None
+                if fix is None
+                else {
+                    "title": fix.title,
+                    "edits": [
+                        {
+                            "line": e.span.start.line + 1,
+                            "column": e.span.start.character + 1,
+                            "endLine": e.span.end.line + 1,
+                            "endColumn": e.span.end.character + 1,
+                            "newText": e.new_text,
+                        }
+                        for e in fix.edits
+                    ],
+                },
             }
-            for f in result.findings
-        ],
-    }
+        )
+    return out
 
 
-def _link_deps(outline: Any, path: str) -> dict[str, Any]:
+def _link_deps(outline: Any, where: str) -> dict[str, Any]:
     from plan_lsp.cli import cache
     from plan_lsp.core import links
 
     deps: dict[str, Any] = {}
     for sec in outline.sections:
         for link in sec.links:
-            target = links.resolve(link, path).path
-            if target is not None and target not in deps:
+            target = links.resolve(link, where).path
+            if target is None:
+                continue
+            target = os.path.abspath(target)
+            if target not in deps:
                 deps[target] = cache.stamp_of(target)
     return deps
 
 
-def _run_jobs(count: int, jobs: int) -> list[dict[str, Any]]:
+def _run_jobs(count: int, jobs: int, progress: Any) -> list[dict[str, Any]]:
     import multiprocessing
 
     workers = min(max(jobs, 1), os.cpu_count() or 1, max(1, count // (PARALLEL_MIN // 2)))
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         # One process (or no fork, where workers could not see the jobs): check here.
-        return [_check_job(i) for i in range(count)]
+        out = []
+        for i in range(count):
+            out.append(_check_job(i))
+            progress.step()
+        return out
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("fork")
     chunk = max(1, count // (workers * 4))
+    results = []
     with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        return list(pool.map(_check_job, range(count), chunksize=chunk))
+        for r in pool.map(_check_job, range(count), chunksize=chunk):
+            results.append(r)
+            progress.step()
+    return results
 
 
-def _cache_key(args: argparse.Namespace, folders: set[Path | None]) -> str:
-    """Everything results depend on: version, templates (built-in and each folder's), options."""
+def _cache_key(args: argparse.Namespace, contexts: list[Context]) -> str:
+    """Everything results depend on: the checker's code, templates, configurations, options."""
     from plan_lsp.cli import cache
     from plan_lsp.core.paths import kind_name
     from plan_lsp.core.resources import builtin_text
 
-    parts = [__version__, builtin_text(), args.template or ""]
+    parts = [__version__, cache.checker_fingerprint(), builtin_text(), args.template or ""]
     if args.template:
         with contextlib.suppress(OSError):
             parts.append(Path(args.template).read_text("utf-8", "replace"))
-    for folder in sorted(folders, key=str):
+    for ctx in sorted(contexts, key=lambda c: c.key):
+        parts += [ctx.key, repr(ctx.config.settings)]
+        if ctx.config.settings.template:
+            with contextlib.suppress(OSError, ValueError):
+                parts.append(ctx.config.resolve(ctx.config.settings.template).read_text("utf-8"))
+        folder = ctx.templates
         if folder is None:
             continue
-        parts.append(str(folder))
         try:
             entries = sorted(folder.iterdir())
         except OSError:
@@ -120,47 +227,112 @@ def _cache_key(args: argparse.Namespace, folders: set[Path | None]) -> str:
     return cache.key(*parts)
 
 
+def _prepare(contexts: list[Context]) -> list[str]:
+    """Build the kinds and options of each context (before workers fork); configuration and
+    template problems, as messages."""
+    from plan_lsp.core import engine, kinds, templates
+
+    problems = []
+    for ctx in contexts:
+        if ctx.key in _KINDS:
+            continue
+        s = ctx.config.settings
+        reg = registry(ctx.templates)
+        kind_list = reg.kinds()
+        if s.template:
+            path = ctx.config.resolve(s.template)
+            try:
+                plan = kinds.load_kind("plan", path.read_text("utf-8"), str(path))
+                kind_list = [k for k in kind_list if k.name != "plan"] + [plan]
+            except (OSError, UnicodeDecodeError) as exc:
+                problems.append(f"{ctx.config.path}: template {s.template} cannot be read: {exc}")
+            except templates.TemplateError as exc:
+                problems.append(f"{ctx.config.path}: template {s.template}: {exc.message}")
+        _KINDS[ctx.key] = kind_list
+        _OPTIONS[ctx.key] = engine.Options(
+            severity=s.severity,
+            optional=s.optional_sections,
+            globs={"plan": s.globs},
+            max_findings=s.max_diagnostics,
+        )
+    return problems
+
+
+def _read(path: str) -> bytes:
+    """A file's bytes: a regular file under the size cap, opened without blocking."""
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise ValueError("not a regular file")
+        data = fh.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+    return data
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from plan_lsp.cli import cache as cache_mod
+    from plan_lsp.cli.progress import Progress
 
-    files = list(walk(args.paths))
-    folders = {folder_for(path) for path, _ in files}
-    store = None
-    if not args.no_cache:
-        folder = Path(args.cache_dir or os.environ.get("PLAN_LSP_CACHE_DIR") or ".plan-lsp-cache")
-        store = cache_mod.Cache(folder, _cache_key(args, folders))
+    if args.paths.count(STDIN) > 1 or (STDIN in args.paths and len(args.paths) > 1):
+        return usage("'-' (standard input) must be the only path")
+    if args.stdin_filename and STDIN not in args.paths:
+        return usage("--stdin-filename needs '-' as the path")
+    if args.fix and args.diff:
+        return usage("--fix and --diff do not go together (--diff shows what --fix would do)")
+    stdin = args.paths == [STDIN]
+    if stdin:
+        name = args.stdin_filename or "stdin.md"
+        files = [(args.stdin_filename or "<stdin>", True)]
+    else:
+        files = list(walk(args.paths))
+    fixing = args.fix or args.diff
     reports: list[dict[str, Any]] = []
-    pending: list[tuple[int, str, str]] = []  # report index, cache path, digest
+    pending: list[tuple[int, str, str]] = []  # report index, absolute path, digest
+    texts: list[tuple[int, str]] = []
     _JOBS.clear()
     for path, explicit in files:
         entry: dict[str, Any] = {"path": path, "explicit": explicit}
         reports.append(entry)
+        where = os.path.abspath(name if stdin else path)
+        entry["where"] = where
         try:
-            with open(path, "rb") as fh:
-                data = fh.read()
+            data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1) if stdin else _read(path)
+            if len(data) > MAX_FILE_BYTES:
+                raise ValueError(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
+            text = decode(data)
         except OSError as exc:
             entry["error"] = f"cannot read: {exc.strerror or exc}"
             continue
-        hashed = cache_mod.digest(data)
-        where = os.path.abspath(path)
-        hit = store.get(where, hashed) if store is not None else None
-        if hit is not None:
-            entry.update(hit)
-            continue
-        try:
-            text = decode(data)
         except ValueError as exc:
             entry["error"] = f"cannot read: {exc}"
             continue
-        pending.append((len(reports) - 1, where, hashed))
-        _JOBS.append((path, text))
+        entry["digest"] = cache_mod.digest(data)
+        texts.append((len(reports) - 1, text))
+    contexts = list({ctx.key: ctx for ctx in (context_for(r["where"]) for r in reports)}.values())
+    store = None
+    if not (args.no_cache or fixing or stdin):
+        folder = Path(args.cache_dir) if args.cache_dir else cache_mod.default_folder()
+        store = cache_mod.Cache(folder, _cache_key(args, contexts))
+    for index, text in texts:
+        entry = reports[index]
+        hit = store.get(entry["where"], entry["digest"]) if store is not None else None
+        if hit is not None:
+            entry.update(hit)
+            continue
+        pending.append((index, entry["where"], entry["digest"]))
+        _JOBS.append((entry["path"], entry["where"], text))
+    config_problems = _config_reports(contexts)
     if _JOBS:
         _FORCED[0] = resolve_template(args.template)
-        for path, _ in _JOBS:  # before the workers fork: they inherit the kinds
-            governing = folder_for(path)
-            if str(governing) not in _KINDS:
-                _KINDS[str(governing)] = registry(governing).kinds()
-        results = _run_jobs(len(_JOBS), args.jobs)
+        for message in _prepare(contexts):
+            err(message)
+        if fixing:
+            return _fix(args, reports, pending, stdin)
+        with Progress(len(_JOBS)) as progress:
+            results = _run_jobs(len(_JOBS), args.jobs, progress)
         for (index, where, hashed), result in zip(pending, results, strict=True):
             deps = result.pop("deps", {})
             reports[index].update(result)
@@ -169,13 +341,114 @@ def cmd_check(args: argparse.Namespace) -> int:
         _JOBS.clear()
     if store is not None:
         store.save()
-    return _report(reports, args.format)
+    return _report(config_problems + reports, args)
 
 
-def _report(reports: list[dict[str, Any]], fmt: str) -> int:
+def _config_reports(contexts: list[Context]) -> list[dict[str, Any]]:
+    """Problems of the configuration files in use, as reports on those files."""
+    seen: dict[str, dict[str, Any]] = {}
+    for ctx in contexts:
+        cfg = ctx.config
+        if not cfg.problems or cfg.path is None or cfg.path in seen:
+            continue
+        seen[cfg.path] = {
+            "path": os.path.relpath(cfg.path),
+            "explicit": True,
+            "kind": "config",
+            "config": True,
+            "findings": [
+                {
+                    "line": p.line + 1,
+                    "column": p.column + 1,
+                    "endLine": p.line + 1,
+                    "endColumn": p.column + 1,
+                    "severity": "error",
+                    "code": "invalid-config",
+                    "message": f"{p.message} (defaults apply)",
+                    "fix": None,
+                }
+                for p in cfg.problems
+            ],
+        }
+    return list(seen.values())
+
+
+def _fix(
+    args: argparse.Namespace,
+    reports: list[dict[str, Any]],
+    pending: list[tuple[int, str, str]],
+    stdin: bool,
+) -> int:
+    """``--fix`` / ``--diff``: apply the preferred fixes, then report what remains."""
+    import difflib
+
+    from plan_lsp.cli import fix as fix_mod
+
+    changed = 0
+    for (index, where, _), (_, _, text) in zip(pending, _JOBS, strict=True):
+        entry = reports[index]
+        fixed, rounds = fix_mod.fix_text(text, functools.partial(_check_at, where))
+        result = check_text(fixed, where)
+        entry["kind"] = result.kind.name if result.kind else None
+        entry["findings"] = findings_of(result)
+        if not rounds:
+            if stdin and args.fix:
+                sys.stdout.write(fixed)
+            continue
+        changed += 1
+        if args.diff:
+            name = entry["path"]
+            sys.stdout.writelines(
+                difflib.unified_diff(
+                    text.splitlines(keepends=True),
+                    fixed.splitlines(keepends=True),
+                    f"a/{name}",
+                    f"b/{name}",
+                )
+            )
+            if not fixed.endswith(("\n", "\r")) or not text.endswith(("\n", "\r")):
+                sys.stdout.write("\n\\ No newline at end of file\n")
+        elif stdin:
+            sys.stdout.write(fixed)
+        else:
+            try:
+                _write(entry["path"], fixed)
+            except OSError as exc:
+                entry.pop("findings", None)
+                entry["error"] = f"cannot write: {exc.strerror or exc}"
+    _JOBS.clear()
+    if args.diff:
+        sys.stdout.flush()
+        return EXIT_FINDINGS if changed else EXIT_OK
+    if stdin:  # the text went to stdout: findings go to stderr
+        return _report(reports, args, stream=sys.stderr)
+    return _report(reports, args)
+
+
+def _write(path: str, text: str) -> None:
+    """Replace a file's content, keeping its mode and the file a symlink points to."""
+    import tempfile
+
+    real = os.path.realpath(path)
+    folder = os.path.dirname(real)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".plan-lsp-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(text.encode("utf-8", "surrogatepass"))
+        with contextlib.suppress(OSError):
+            os.chmod(tmp, os.stat(real).st_mode & 0o7777)
+        os.replace(tmp, real)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _report(reports: list[dict[str, Any]], args: argparse.Namespace, stream: Any = None) -> int:
+    """Print the findings; the exit status (see the README's table)."""
     from plan_lsp.cli import output
 
-    errors = unreadable = 0
+    errors = warnings = unreadable = 0
     shown: list[dict[str, Any]] = []
     skipped: list[str] = []
     for rep in reports:
@@ -187,9 +460,23 @@ def _report(reports: list[dict[str, Any]], fmt: str) -> int:
             if rep["explicit"]:
                 skipped.append(rep["path"])
             continue
+        if rep.get("config"):
+            unreadable += 1
         errors += sum(1 for f in rep["findings"] if f["severity"] == "error")
+        warnings += sum(1 for f in rep["findings"] if f["severity"] == "warning")
         shown.append({"path": rep["path"], "kind": rep["kind"], "findings": rep["findings"]})
-    output.render(shown, skipped, fmt)
     if unreadable:
-        return EXIT_USAGE
-    return EXIT_FINDINGS if errors else EXIT_OK
+        status = EXIT_USAGE
+    elif errors or (args.max_warnings >= 0 and warnings > args.max_warnings):
+        status = EXIT_FINDINGS
+    else:
+        status = EXIT_OK
+    try:
+        output.render(shown, skipped, args.format, stream or sys.stdout)
+        if args.max_warnings >= 0 and warnings > args.max_warnings and not errors:
+            err(f"{warnings} warnings, more than --max-warnings {args.max_warnings}")
+    except BrokenPipeError:  # ``check … | head``: the reader left; the status stays the real one
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+    return status

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     import argparse
 
 from plan_lsp import __version__
-from plan_lsp.cli.common import EXIT_OK
+from plan_lsp.cli.common import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, err
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -33,14 +34,37 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     c = sub.add_parser("check", help="check plans and print findings")
-    c.add_argument("paths", nargs="+", metavar="PATH", help="files or folders")
-    c.add_argument("--format", choices=("text", "json"), default="text")
+    c.add_argument("paths", nargs="+", metavar="PATH", help="files or folders ('-': stdin)")
+    c.add_argument(
+        "--format",
+        choices=("text", "json", "github", "sarif"),
+        default="text",
+        help="text (default), json, github (workflow annotations) or sarif (SARIF 2.1.0)",
+    )
+    c.add_argument(
+        "--fix", action="store_true", help="apply the preferred quick fixes, report what remains"
+    )
+    c.add_argument(
+        "--diff", action="store_true", help="print the fixes as a unified diff, write nothing"
+    )
+    c.add_argument(
+        "--max-warnings",
+        type=int,
+        default=-1,
+        metavar="N",
+        help="exit 1 when there are more than N warnings (default: no limit)",
+    )
+    c.add_argument(
+        "--stdin-filename",
+        metavar="PATH",
+        help="with '-' as the path: check standard input as this file",
+    )
     c.add_argument("--template", metavar="NAME|PATH", help="check every file as this kind")
     c.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
     c.add_argument(
         "--cache-dir",
         metavar="DIR",
-        help="cache folder (default .plan-lsp-cache, or $PLAN_LSP_CACHE_DIR)",
+        help="cache folder (default $PLAN_LSP_CACHE_DIR, else the user's cache folder)",
     )
     c.add_argument(
         "--jobs",
@@ -80,24 +104,49 @@ def main(argv: Sequence[str] | None = None) -> int:
         serve()
         return EXIT_OK
     args = _parser().parse_args(given)
-    try:
-        if args.command == "check":
-            from plan_lsp.cli.check import cmd_check
-
-            return cmd_check(args)
-        if args.command == "new":
-            from plan_lsp.cli.new import cmd_new
-
-            return cmd_new(args)
-        if args.command == "status":
-            from plan_lsp.cli.status import cmd_status
-
-            return cmd_status(args)
-    except BrokenPipeError:  # e.g. ``plan-lsp check . | head``
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return EXIT_OK
+    if args.command is not None:
+        return run_command(args)
     from plan_lsp.lsp.server import serve
 
     serve(tcp=args.tcp, host=args.host, port=args.port)
     return EXIT_OK
+
+
+COMMANDS = {
+    "check": ("plan_lsp.cli.check", "cmd_check"),
+    "new": ("plan_lsp.cli.new", "cmd_new"),
+    "status": ("plan_lsp.cli.status", "cmd_status"),
+}
+"""Each command: the module and function running it (imported only when it runs)."""
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run a command; whatever goes wrong inside it ends with its own exit status, never one a
+    command gives (see the README's table): an internal error is 3, an interrupt 130."""
+    import importlib
+
+    module, name = COMMANDS[args.command]
+    failure = ""
+    try:
+        status: int = getattr(importlib.import_module(module), name)(args)
+        return status
+    except KeyboardInterrupt:
+        failure = "interrupted"
+    except BrokenPipeError:  # the reader of stdout left before the command could say it all
+        failure = "pipe"
+    except MemoryError:
+        failure = "internal error: MemoryError (out of memory)"  # reported once memory is back
+    except Exception as exc:  # a bug: say so, never pass for "findings"
+        import traceback
+
+        with contextlib.suppress(Exception):
+            traceback.print_exc(file=sys.stderr)
+        failure = f"internal error: {type(exc).__name__}: {exc} (please report it)"
+    # Out of the handler: the failed command's frames (and memory) are released.
+    if failure == "pipe":
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FINDINGS
+    with contextlib.suppress(Exception):
+        err(failure)
+    return EXIT_INTERRUPTED if failure == "interrupted" else EXIT_INTERNAL

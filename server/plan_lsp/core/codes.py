@@ -29,3 +29,28 @@ DEFAULT_SEVERITY: dict[str, str] = {
     "broken-link": "warning",
     "status-mismatch": "error",
 }
+DESCRIPTIONS: dict[str, str] = {
+    "missing-section": "a required section (or front field) is absent; names it and where it "
+    "belongs, suggests a near-miss heading",
+    "section-order": "a section out of template order, or under the wrong parent",
+    "heading-level": "a section at another level than the template's",
+    "duplicate-section": "a section the template has once, written twice",
+    "unresolved-field": "a `<<FIELD>>` marker still to fill",
+    "template-token": "a leftover `{{…}}` / `{% … %}` from an unrendered template",
+    "invalid-value": "an enumerated value outside the allowed ones (`**Status:** Done`)",
+    "empty-section": "a section the template gives a body, left empty",
+    "numbering": "`Phase N` / `Step N.M` not numbered 1, 2, 3 within their parent",
+    "broken-link": "a relative link to a file that does not exist, or to a heading it lacks",
+}
+"""What each code means: the README's table of codes (a test keeps them equal)."""
+OTHER_CODES: dict[str, tuple[str, str]] = {
+    "too-many": ("information", "more findings than `maxDiagnostics`; says how many are not shown"),
+    "invalid-template": ("error", "a broken template: where it is broken, and why"),
+    "invalid-config": (
+        "error",
+        "a configuration file (`.plan-lsp.toml`, `[tool.plan-lsp]`) that cannot be used; "
+        "defaults apply",
+    ),
+    "unreadable": ("error", "`check`: a file that cannot be read (binary, not UTF-8, missing)"),
+}
+"""Codes outside the checks (no severity setting): default severity and meaning."""

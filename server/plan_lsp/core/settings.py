@@ -101,3 +101,96 @@ def parse(raw: Any) -> tuple[Settings, list[str]]:
                     good[code] = level
         out["severity"] = good
     return Settings(**out), problems
+
+
+# -- configuration files ---------------------------------------------------------------------
+
+CONFIG_NAMES = (".plan-lsp.toml", "pyproject.toml")
+"""Configuration files, searched from a checked file's folder upwards; in one folder the first
+of these that configures plan-lsp wins (a pyproject.toml without ``[tool.plan-lsp]`` does not)."""
+TOOL_TABLE = "plan-lsp"
+PATH_KEYS = ("template", "templatesDir")
+"""Settings naming a path: in a configuration file, relative to the file's folder."""
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """Something wrong in a configuration file, at a zero-based line (and column)."""
+
+    message: str
+    line: int = 0
+    column: int = 0
+
+
+def config_table(text: str, name: str) -> tuple[Mapping[str, Any] | None, list[ConfigProblem]]:
+    """The plan-lsp table of a configuration file's text: all of ``.plan-lsp.toml``, or
+    ``[tool.plan-lsp]`` of ``pyproject.toml`` (None: the file does not configure plan-lsp)."""
+    import re
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        line, col = (int(m.group(1)) - 1, int(m.group(2)) - 1) if m else (0, 0)
+        return {}, [ConfigProblem(f"invalid TOML: {exc}", line, col)]
+    if name != "pyproject.toml":
+        return data, []
+    tool = data.get("tool")
+    table = tool.get(TOOL_TABLE) if isinstance(tool, dict) else None
+    if table is None:
+        return None, []
+    if not isinstance(table, dict):
+        return {}, [ConfigProblem(f"'tool.{TOOL_TABLE}' must be a table", _line_of(text, "tool"))]
+    return table, []
+
+
+def _line_of(text: str, key: str) -> int:
+    """The first line assigning ``key`` (or naming it as a table), else 0."""
+    for i, line in enumerate(text.splitlines()):
+        s = line.strip()
+        if s.startswith(key) and s[len(key) :].lstrip()[:1] in ("=", "", "]", "."):
+            return i
+        if s.startswith("[") and f".{key}" in s:
+            return i
+        if s.startswith(("[", '"')) and s.strip('[]" ') == key:
+            return i
+    return 0
+
+
+def parse_config(text: str, name: str) -> tuple[Settings | None, list[ConfigProblem], set[str]]:
+    """Settings from a configuration file's text (``name`` is its file name): the settings (None:
+    the file does not configure plan-lsp), what is wrong (each problem's setting replaced by its
+    default), and the keys the file sets."""
+    table, problems = config_table(text, name)
+    if table is None:
+        return None, [], set()
+    if problems:
+        return Settings(), problems, set()
+    ignored = {"server", "trace"}  # the editor extension's own settings
+    given = {k: v for k, v in table.items() if k not in ignored}
+    settings, messages = parse(given)
+    located = []
+    for message in messages:
+        key = next((k for k in given if f"{SECTION}.{k}'" in message), None)
+        if key is None and "severity" in message:
+            key = "severity"
+        located.append(
+            ConfigProblem(message.replace(f"{SECTION}.", ""), _line_of(text, key) if key else 0)
+        )
+    return settings, located, {k for k in given if not any(f"'{k}'" in p.message for p in located)}
+
+
+def merge(base: Settings, over: Settings, keys: set[str]) -> Settings:
+    """``base`` with the settings named by ``keys`` (camelCase) taken from ``over``."""
+    from dataclasses import replace
+
+    attrs = {
+        "globs": "globs",
+        "template": "template",
+        "templatesDir": "templates_dir",
+        "severity": "severity",
+        "optionalSections": "optional_sections",
+        "maxDiagnostics": "max_diagnostics",
+    }
+    return replace(base, **{attrs[k]: getattr(over, attrs[k]) for k in keys if k in attrs})

@@ -196,3 +196,23 @@ _MAKERS = {
     "empty-section": _empty,
     "status-mismatch": _status,
 }
+
+
+def preferred(result: Result) -> list[Fix]:
+    """The preferred fix of each finding that has one, no two touching the same text: what
+    "fix all" applies in one round (the editor's preferred quick fixes; ``check --fix``).
+
+    Earlier findings win; a fix whose edits touch those of a chosen one (overlapping, or at the
+    same place, where their order would be a guess) waits for a later round, after a re-check.
+    """
+    chosen: list[Fix] = []
+    taken: list[Span] = []
+    for fix in fixes(result, result.findings):
+        if not fix.preferred:
+            continue
+        spans = [e.span for e in fix.edits]
+        if any(s.overlaps(t) for s in spans for t in taken):
+            continue
+        chosen.append(fix)
+        taken += spans
+    return chosen

@@ -1,0 +1,87 @@
+"""``check --fix``: the editor's preferred quick fixes (features/actions.py), applied to files.
+
+One implementation of the fixes: this module only applies the edits that
+:func:`plan_lsp.features.actions.preferred` returns, round after round (a re-check between
+rounds), to the file's own text, keeping its line ends. Text no edit touches is kept byte for
+byte and in order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from plan_lsp.core.text import Pos, TextEdit
+
+_BREAK = re.compile(r"\r\n|\r|\n")
+MAX_ROUNDS = 64
+"""Rounds of fixing per file; each round re-checks and applies the fixes that do not clash."""
+
+
+@dataclass(frozen=True)
+class Applied:
+    """One round's edits, as applied to the text it started from."""
+
+    text: str
+    edits: tuple[TextEdit, ...]
+
+
+def line_starts(text: str) -> tuple[list[int], list[int]]:
+    """Per line (LSP's way: ``\\n``, ``\\r\\n`` or ``\\r``), its start and content-end offsets."""
+    starts, ends = [0], []
+    for m in _BREAK.finditer(text):
+        ends.append(m.start())
+        starts.append(m.end())
+    ends.append(len(text))
+    return starts, ends
+
+
+def newline_of(text: str) -> str:
+    """The file's line end (its first one; ``\\n`` when it has none)."""
+    m = _BREAK.search(text)
+    return m.group() if m else "\n"
+
+
+def apply(text: str, edits: Sequence[TextEdit]) -> str:
+    """Apply non-overlapping ``edits`` (code-point positions on LSP lines) to ``text``; inserted
+    line ends take the file's own line end. Positions past a line or the text clamp."""
+    starts, ends = line_starts(text)
+    nl = newline_of(text)
+
+    def offset(p: Pos) -> int:
+        if p.line < 0:
+            return 0
+        if p.line >= len(starts):
+            return len(text)
+        return min(starts[p.line] + max(p.character, 0), ends[p.line])
+
+    out = text
+    for edit in sorted(edits, key=lambda e: (e.span.start, e.span.end), reverse=True):
+        a, b = offset(edit.span.start), offset(edit.span.end)
+        new = edit.new_text if nl == "\n" else edit.new_text.replace("\n", nl)
+        out = out[:a] + new + out[max(a, b) :]
+    return out
+
+
+def fix_text(text: str, check: Callable[[str], object]) -> tuple[str, list[Applied]]:
+    """``text`` with every preferred fix applied, and the rounds that did it. ``check`` checks a
+    text (a :class:`plan_lsp.core.engine.Result`). Stops when no fix is left, the text comes
+    back to an earlier state, or after :data:`MAX_ROUNDS`."""
+    from plan_lsp.features import actions
+
+    rounds: list[Applied] = []
+    seen = {text}
+    for _ in range(MAX_ROUNDS):
+        result = check(text)
+        chosen = actions.preferred(result)  # type: ignore[arg-type]
+        if not chosen:
+            break
+        edits = tuple(e for fix in chosen for e in fix.edits)
+        new = apply(text, edits)
+        if new in seen:
+            break
+        rounds.append(Applied(text, edits))
+        seen.add(new)
+        text = new
+    return text, rounds
