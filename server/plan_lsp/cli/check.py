@@ -79,9 +79,9 @@ PARALLEL_MIN = 64
 
 def _lookup() -> Any:
     if not _LOOKUP:
-        from plan_lsp.core.links import disk_lookup
+        from plan_lsp.workspace.files import Files, heading_lookup
 
-        _LOOKUP.append(disk_lookup())
+        _LOOKUP.append(heading_lookup(Files()))
     return _LOOKUP[0]
 
 

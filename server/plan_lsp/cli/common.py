@@ -38,7 +38,9 @@ def registry(folder: Path | None) -> Any:
     if key not in _REGISTRIES:
         reg = kinds.Registry()
         if folder is not None:
-            reg.load_folder(folder)
+            from plan_lsp.workspace.files import Files, load_folder
+
+            load_folder(reg, folder, Files())
             for path, problems in sorted(reg.problems.items()):
                 for p in problems:
                     where = f":{p.line + 1}" if p.line is not None else ""

@@ -31,10 +31,10 @@ def add_parser(sub: Any) -> None:
 def rows(paths: list[str]) -> list[dict[str, Any]]:
     """One row per plan (a document some kind claims) or unreadable file under ``paths``."""
     from plan_lsp.core import engine
-    from plan_lsp.core.links import disk_lookup
     from plan_lsp.features.progress import summary
+    from plan_lsp.workspace.files import Files, heading_lookup
 
-    lookup = disk_lookup()
+    lookup = heading_lookup(Files())
     out: list[dict[str, Any]] = []
     for path, explicit in walk_paths(paths):
         try:

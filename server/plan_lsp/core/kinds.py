@@ -182,27 +182,6 @@ class Registry:
         self.problems[path] = problems
         return problems
 
-    def load_folder(self, folder: Path) -> None:
-        """Load every template of ``folder`` (keeping the last good version of broken ones)."""
-        self.folder = folder
-        seen = set()
-        try:
-            entries = sorted(folder.iterdir()) if folder.is_dir() else []
-        except OSError:
-            entries = []
-        for entry in entries:
-            if kind_name(entry.name) is None or not entry.is_file():
-                continue
-            try:
-                text = entry.read_text("utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                self.problems[str(entry)] = [Problem(f"cannot read the template: {exc}")]
-                continue
-            seen.add(str(entry))
-            self.load(str(entry), text)
-        for path in [p for p in self.texts if p not in seen]:
-            self.load(path, None)
-
 
 def suggest(path: str, available: Sequence[Kind]) -> Kind:
     """The kind a new file's name suggests (``spec.md`` -> spec, ``adr/7-x.md`` -> adr,

@@ -71,39 +71,6 @@ def heading_index(titles: list[str], anchor: str) -> int | None:
     return None
 
 
-def disk_lookup() -> Lookup:
-    """A lookup reading files from disk, each parsed once per modification time."""
-    import os
-
-    from plan_lsp.core.outline import parse
-
-    seen: dict[str, tuple[float, list[str]]] = {}
-
-    def lookup(path: str) -> list[str] | None:
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        if os.path.isdir(path):
-            return []
-        hit = seen.get(path)
-        if hit is not None and hit[0] == st.st_mtime:
-            return hit[1]
-        try:
-            with open(path, "rb") as fh:
-                data = fh.read(5_000_000)
-            text = data.decode("utf-8", "replace")
-        except OSError:
-            return []
-        titles = (
-            [h.title for h in parse(text).headings] if path.endswith((".md", ".markdown")) else []
-        )
-        seen[path] = (st.st_mtime, titles)
-        return titles
-
-    return lookup
-
-
 def check(outline: Outline, doc_path: str | None, lookup: Lookup) -> Iterator[Finding]:
     """``broken-link`` findings: links to files that do not exist or headings they lack."""
     own: list[str] | None = None

@@ -27,6 +27,17 @@ class Fix:
     preferred: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class NewFile:
+    """A quick fix creating a missing file: a title, the file's path and text, and the finding
+    (a ``broken-link`` to that file) it resolves."""
+
+    title: str
+    path: str
+    text: str
+    finding: Finding
+
+
 def fixes(result: Result, findings: Iterable[Finding]) -> list[Fix]:
     """Quick fixes for ``findings`` (all from ``result``)."""
     if result.kind is None:

@@ -3,6 +3,7 @@ lines and the negotiated encoding."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
@@ -12,7 +13,7 @@ from plan_lsp.workspace.documents import Document
 
 if TYPE_CHECKING:
     from plan_lsp.core.checks import Finding
-    from plan_lsp.features.actions import Fix
+    from plan_lsp.features.actions import Fix, NewFile
     from plan_lsp.features.completion import Item
     from plan_lsp.features.navigation import Symbol
 
@@ -99,6 +100,31 @@ def code_action(
         diagnostics=diagnostics or None,
         is_preferred=fix.preferred or None,
         edit=workspace_edit(doc, edits, document_changes),
+    )
+
+
+def new_file_action(new: NewFile, diagnostic: types.Diagnostic) -> types.CodeAction:
+    """A quick fix creating a file (left alone if it exists by then) with the given text."""
+    uri = Path(new.path).as_uri()
+    start = types.Position(line=0, character=0)
+    return types.CodeAction(
+        title=new.title,
+        kind=types.CodeActionKind.QuickFix,
+        diagnostics=[diagnostic],
+        is_preferred=True,
+        edit=types.WorkspaceEdit(
+            document_changes=[
+                types.CreateFile(uri=uri, options=types.CreateFileOptions(ignore_if_exists=True)),
+                types.TextDocumentEdit(
+                    text_document=types.OptionalVersionedTextDocumentIdentifier(
+                        uri=uri, version=None
+                    ),
+                    edits=[
+                        types.TextEdit(range=types.Range(start=start, end=start), new_text=new.text)
+                    ],
+                ),
+            ]
+        ),
     )
 
 

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from plan_lsp.features import progress
     from plan_lsp.lsp.server import PlanLanguageServer
 else:
-    from plan_lsp.lsp import lazy
+    from plan_lsp.workspace import lazy
 
     progress = lazy.module("plan_lsp.features.progress")
 
@@ -27,10 +27,10 @@ else:
 def inlay_hint(
     ls: PlanLanguageServer, params: types.InlayHintParams
 ) -> list[types.InlayHint] | None:
-    doc = ls.document(params.text_document.uri)
+    doc = ls.ws.document(params.text_document.uri)
     if doc is None:
         return None
-    result = ls.analyze(doc)
+    result = ls.ws.check(doc)
     if result.kind is None:
         return None
     lo = (params.range.start.line, params.range.start.character)

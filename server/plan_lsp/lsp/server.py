@@ -1,9 +1,9 @@
-"""The plan-lsp language server: state on a pygls ``LanguageServer`` subclass, handlers in
-:mod:`plan_lsp.lsp.handlers`, everything else in the pure core.
+"""The plan-lsp language server: the JSON-RPC rules, the transport, logging and publishing.
 
-The server keeps its own copy of open documents (:mod:`plan_lsp.workspace.documents`),
-checks a document at once when the editor is idle and only at its newest version, and
-publishes diagnostics tagged with that version.
+Its state is a pygls-free :class:`~plan_lsp.workspace.workspace.Workspace` (``server.ws``); the
+handlers (:mod:`plan_lsp.lsp.handlers`) translate LSP messages into calls on it. The server checks
+a document when the editor is idle and only at its newest version, and publishes diagnostics
+tagged with that version (or, to clients that pull them, asks for a refresh).
 """
 
 from __future__ import annotations
@@ -17,8 +17,7 @@ import sys
 import threading
 from collections.abc import Generator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlparse
+from typing import Any
 
 from lsprotocol import types
 from pygls.exceptions import (
@@ -32,35 +31,18 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from plan_lsp import __version__
-from plan_lsp.core import settings
-from plan_lsp.core.text import Pos
-from plan_lsp.lsp import convert, lazy
-from plan_lsp.workspace.documents import UTF16, Document
-
-if TYPE_CHECKING:
-    from plan_lsp.core import engine, kinds, links, outline, templates
-    from plan_lsp.core.engine import Result
-    from plan_lsp.core.kinds import Kind
-    from plan_lsp.core.outline import Outline
-else:  # loaded on first use: ``initialize`` is answered before they are imported
-    engine = lazy.module("plan_lsp.core.engine")
-    kinds = lazy.module("plan_lsp.core.kinds")
-    links = lazy.module("plan_lsp.core.links")
-    outline = lazy.module("plan_lsp.core.outline")
-    templates = lazy.module("plan_lsp.core.templates")
+from plan_lsp.lsp import convert
+from plan_lsp.workspace.files import Files
+from plan_lsp.workspace.workspace import Recheck, Workspace, uri_to_path
 
 log = logging.getLogger("plan_lsp")
 
-
-def uri_to_path(uri: str) -> str | None:
-    """The local path of a ``file:`` URI (None for other schemes)."""
-    parsed = urlparse(uri)
-    if parsed.scheme != "file":
-        return None
-    path = unquote(parsed.path)
-    if os.name == "nt" and path.startswith("/") and len(path) > 2 and path[2] == ":":
-        path = path[1:]
-    return path
+_LEVELS = {
+    "log": types.MessageType.Log,
+    "info": types.MessageType.Info,
+    "warning": types.MessageType.Warning,
+    "error": types.MessageType.Error,
+}
 
 
 class PlanProtocol(LanguageServerProtocol):
@@ -128,38 +110,23 @@ class PlanProtocol(LanguageServerProtocol):
 
 
 class PlanLanguageServer(LanguageServer):
-    """The server and its state."""
+    """The server: a :class:`Workspace` and the protocol state around it."""
 
     def __init__(self) -> None:
         super().__init__("plan-lsp", __version__, protocol_cls=PlanProtocol)
-        self.documents: dict[str, Document] = {}
-        """Open documents by URI: the server's own copy of their text."""
-        self.by_path: dict[str, Document] = {}
-        """Open documents by file path (for links)."""
-        self.results: dict[str, tuple[int | None, int, Result]] = {}
-        """Last check per URI: (document version, settings generation, result)."""
-        self.outlines: dict[str, Outline] = {}
-        """Last outline per URI, brought up to date edit by edit (one section re-parsed)."""
-        self.settings = settings.Settings()
-        """Current settings (defaults until the client sends some)."""
-        self.generation = 0
-        """Bumped when settings or templates change: cached results are then stale."""
-        self.init_options: Any = None
-        """The ``planLsp`` part of ``initializationOptions``."""
-        self.plan_kind: Kind | None = None
-        """The plan kind in force (built-in unless ``planLsp.template`` names another)."""
-        self._registry: kinds.Registry | None = None
-        self.kinds_stale = True
-        """Settings changed since the kinds were loaded: load them again on next use."""
+        self.ws = Workspace(Files(), _Reporter(self), self.workspace_roots)
+        """Everything known about the workspace (pygls's own ``workspace`` keeps no documents)."""
         self.dirty: set[str] = set()
         """Documents changed since they were last checked and published."""
         self.flush_scheduled = False
         """Whether a check of ``dirty`` documents is already queued on the event loop."""
         self.tasks: set[asyncio.Task[Any]] = set()
         """Background tasks, kept referenced until done."""
-        self.encoding = UTF16
+
+    @property
+    def encoding(self) -> str:
         """Position encoding negotiated with the client."""
-        self._disk_lookup: links.Lookup | None = None
+        return self.ws.encoding
 
     def start_io(self, stdin: Any = None, stdout: Any = None) -> None:
         """Serve over stdio, reading ahead (see :mod:`plan_lsp.lsp.stdio`)."""
@@ -193,6 +160,14 @@ class PlanLanguageServer(LanguageServer):
         log.info(message)
         with contextlib.suppress(Exception):  # no client yet
             self.window_log_message(types.LogMessageParams(type=level, message=message))
+
+    def warn(self, message: str) -> None:
+        """A warning in the log and in a pop-up."""
+        self.log(message, types.MessageType.Warning)
+        with contextlib.suppress(Exception):
+            self.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Warning, message=message)
+            )
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Errors outside requests go to the log, never to a pop-up; unreadable input is
@@ -240,9 +215,8 @@ class PlanLanguageServer(LanguageServer):
     def document_changes(self) -> bool:
         return bool(self.client_supports("workspace.workspace_edit.document_changes", False))
 
-    # -- settings and kinds ----------------------------------------------------------------
-
     def workspace_roots(self) -> list[Path]:
+        """The client's workspace folders, then its root path."""
         roots: list[Path] = []
         try:
             ws = self.workspace
@@ -256,222 +230,25 @@ class PlanLanguageServer(LanguageServer):
             roots.append(Path(ws.root_path))
         return roots
 
-    def apply_settings(self, raw: Any) -> None:
-        new, problems = settings.parse(raw)
-        for problem in problems:
-            self.log(f"plan-lsp settings: {problem}", types.MessageType.Warning)
-        self.settings = new
-        self.kinds_stale = True  # loaded on next use (or by the warm-up after initialize)
-        self.generation += 1
-        self.log(f"plan-lsp settings: {new}")
+    # -- diagnostics -----------------------------------------------------------------------
 
-    @property
-    def registry(self) -> kinds.Registry:
-        """Kinds from the workspace's templates folder, last good versions in force."""
-        if self._registry is None:
-            self._registry = kinds.Registry()
-        if self.kinds_stale:
-            self.kinds_stale = False
-            self.plan_kind = self.load_plan_kind()
-            self._registry.plan = self.plan_kind
-            self.load_templates()
-        return self._registry
+    def diagnostics(self, uri: str) -> list[types.Diagnostic]:
+        """The diagnostics of the open document ``uri`` ([] when it is not open)."""
+        doc = self.ws.document(uri)
+        findings = self.ws.findings(uri)
+        if doc is None or findings is None:
+            return []
+        return [convert.diagnostic(doc, f, self.encoding) for f in findings]
 
-    def disk_lookup(self, path: str) -> list[str] | None:
-        """Headings of a file on disk, for links (parsed once per modification)."""
-        if self._disk_lookup is None:
-            self._disk_lookup = links.disk_lookup()
-        return self._disk_lookup(path)
-
-    def warm_up(self) -> None:
-        """Import what checking needs and build the kinds: done once ``initialize`` is answered,
-        so start-up is the protocol's alone and the first document finds everything ready."""
-        from plan_lsp.features import actions, completion, navigation, scaffold  # noqa: F401
-
-        outline.parser()
-        kinds.builtin_plan()
-
-    # -- team templates --------------------------------------------------------------------
-
-    def templates_folder(self) -> Path | None:
-        folder = Path(self.settings.templates_dir)
-        if folder.is_absolute():
-            return folder
-        roots = self.workspace_roots()
-        return roots[0] / folder if roots else None
-
-    def load_templates(self) -> None:
-        """(Re)load the templates folder; open template buffers count with their text."""
-        folder = self.templates_folder()
-        registry = self._registry
-        if folder is None or registry is None:
+    def recheck(self, stale: Recheck | None) -> None:
+        """Check again what an event of the workspace made stale."""
+        if stale is None:
             return
-        registry.load_folder(folder)
-        for doc in self.documents.values():
-            path = self.template_path(doc.uri)
-            if path is not None:
-                registry.load(path, doc.text)
-        for path, problems in registry.problems.items():
-            for p in problems:
-                where = f":{p.line + 1}" if p.line is not None else ""
-                self.log(
-                    f"plan-lsp: template {path}{where}: {p.message}", types.MessageType.Warning
-                )
-        names = ", ".join(k.name for k in registry.kinds())
-        self.log(f"plan-lsp: templates folder {folder}; kinds: {names}")
-
-    def template_path(self, uri: str) -> str | None:
-        """The path of ``uri`` when it is a template of the templates folder."""
-        path = uri_to_path(uri)
-        folder = self.registry.folder
-        if path is None or folder is None or kinds.kind_name(path) is None:
-            return None
-        try:
-            inside = Path(path).resolve().parent == folder.resolve()
-        except OSError:
-            return None
-        return str(folder / Path(path).name) if inside else None
-
-    def template_changed(self, path: str, text: str | None) -> None:
-        """A template was edited, saved, created or deleted: re-derive it, re-check plans."""
-        self.registry.load(path, text)
-        problems = self.registry.problems.get(path, [])
-        for p in problems:
-            where = f":{p.line + 1}" if p.line is not None else ""
-            self.log(f"plan-lsp: template {path}{where}: {p.message}", types.MessageType.Warning)
-        self.generation += 1
-        self.recheck_all()
-
-    def template_diagnostics(self, doc: Document) -> list[types.Diagnostic]:
-        path = self.template_path(doc.uri)
-        out = []
-        for p in self.registry.problems.get(path or "", []):
-            line = p.line if p.line is not None else 0
-            line = max(0, min(line, doc.line_count - 1))
-            end = len(doc.line(line))
-            out.append(
-                types.Diagnostic(
-                    range=types.Range(
-                        start=types.Position(line=line, character=0),
-                        end=convert.position(doc, Pos(line, end), self.encoding),
-                    ),
-                    message=p.message,
-                    severity=types.DiagnosticSeverity.Error,
-                    code="invalid-template",
-                    source=convert.SOURCE,
-                )
-            )
-        return out
-
-    def load_plan_kind(self) -> Kind:
-        """The plan kind: from ``planLsp.template`` when set and safe, else the built-in."""
-        path = self.settings.template
-        if not path:
-            self.log("plan-lsp: plan template: the built-in one")
-            return kinds.builtin_plan()
-        roots = self.workspace_roots()
-        candidate = Path(path)
-        if not candidate.is_absolute() and roots:
-            candidate = roots[0] / candidate
-        try:
-            resolved = candidate.resolve(strict=True)
-        except OSError as exc:
-            self.warn(f"plan-lsp: template {path} cannot be read ({exc}); using the built-in plan")
-            return kinds.builtin_plan()
-        if roots and not any(resolved.is_relative_to(r.resolve()) for r in roots):
-            self.warn(
-                f"plan-lsp: template {path} is outside the workspace; using the built-in plan"
-            )
-            return kinds.builtin_plan()
-        try:
-            kind = kinds.load_kind("plan", resolved.read_text("utf-8"), str(resolved))
-        except (OSError, UnicodeDecodeError) as exc:
-            self.warn(f"plan-lsp: template {path} cannot be read ({exc}); using the built-in plan")
-            return kinds.builtin_plan()
-        except templates.TemplateError as exc:
-            where = f" line {exc.line + 1}" if exc.line is not None else ""
-            self.warn(f"plan-lsp: template {path}{where}: {exc.message}; using the built-in plan")
-            return kinds.builtin_plan()
-        self.log(f"plan-lsp: plan template {resolved}")
-        return kind
-
-    def warn(self, message: str) -> None:
-        self.log(message, types.MessageType.Warning)
-        with contextlib.suppress(Exception):
-            self.window_show_message(
-                types.ShowMessageParams(type=types.MessageType.Warning, message=message)
-            )
-
-    def kinds(self) -> list[Kind]:
-        return self.registry.kinds()
-
-    def options(self) -> engine.Options:
-        s = self.settings
-        return engine.Options(
-            severity=s.severity,
-            optional=s.optional_sections,
-            globs={"plan": s.globs},
-            max_findings=s.max_diagnostics,
-        )
-
-    # -- documents -------------------------------------------------------------------------
-
-    def document(self, uri: str) -> Document | None:
-        return self.documents.get(uri)
-
-    def outline(self, doc: Document) -> Outline:
-        """``doc``'s outline, updated from the last one by the edits since (or parsed anew)."""
-        prev = self.outlines.get(doc.uri)
-        region = outline.merge_changes(doc.changed_lines)
-        doc.changed_lines.clear()
-        if prev is None:
-            parsed = outline.parse_lines(doc.content_lines())
-        elif region is None:
-            parsed = prev
-        else:
-            first, old, new = region
-            lines = prev.lines[:first] + doc.content_lines(first, first + new)
-            lines += prev.lines[first + old :]
-            parsed = outline.update(prev, lines, first, old, new)
-        self.outlines[doc.uri] = parsed
-        return parsed
-
-    def analyze(self, doc: Document) -> Result:
-        """The check of ``doc`` at its current version (cached)."""
-        hit = self.results.get(doc.uri)
-        if hit is not None and hit[0] == doc.version and hit[1] == self.generation:
-            return hit[2]
-        path = uri_to_path(doc.uri) or urlparse(doc.uri).path
-        result = engine.check(
-            "", path, self.kinds(), self.options(), outline=self.outline(doc), lookup=self.lookup
-        )
-        self.results[doc.uri] = (doc.version, self.generation, result)
-        return result
-
-    def lookup(self, path: str) -> list[str] | None:
-        """Heading titles of the document at ``path``: its open text first, else the disk."""
-        doc = self.by_path.get(path)
-        if doc is not None:
-            return [h.title for h in self.outline(doc).headings]
-        return self.disk_lookup(path)
-
-    def opened(self, doc: Document) -> None:
-        self.documents[doc.uri] = doc
-        path = uri_to_path(doc.uri)
-        if path is not None:
-            self.by_path[path] = doc
-
-    def closed(self, uri: str) -> None:
-        doc = self.documents.pop(uri, None)
-        path = uri_to_path(uri)
-        if doc is not None and path is not None and self.by_path.get(path) is doc:
-            del self.by_path[path]
-
-    def diagnostics(self, doc: Document) -> list[types.Diagnostic]:
-        if self.template_path(doc.uri) is not None:
-            return self.template_diagnostics(doc)
-        result = self.analyze(doc)
-        return [convert.diagnostic(doc, f, self.encoding) for f in result.findings]
+        if stale.all:
+            self.recheck_all()
+            return
+        for uri in stale.uris:
+            self.schedule(uri)
 
     def schedule(self, uri: str) -> None:
         """Check ``uri`` as soon as the server is idle, at whatever version it then has."""
@@ -486,31 +263,17 @@ class PlanLanguageServer(LanguageServer):
         self.flush_scheduled = False
         while self.dirty:
             uri = self.dirty.pop()
-            doc = self.documents.get(uri)
+            doc = self.ws.document(uri)
             if doc is None:
                 continue
             try:
-                diags = self.diagnostics(doc)
+                diags = self.diagnostics(uri)
             except Exception as exc:  # never lose the server over one document
                 self.report_server_error(exc, None)
                 diags = []
             self.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=diags, version=doc.version)
             )
-
-    def recheck_links(self, changed: str | None = None) -> None:
-        """Check again the open documents whose links point to ``changed`` (a path; None: any
-        document with links), since what they point to may have come or gone."""
-        for uri, (_, _, result) in list(self.results.items()):
-            here = uri_to_path(uri)
-            targets = {
-                links.resolve(link, here).path
-                for s in result.outline.sections
-                for link in s.block.links
-            }
-            if targets and (changed is None or changed in targets):
-                del self.results[uri]
-                self.schedule(uri)
 
     def recheck_all(self) -> None:
         if self.pull_diagnostics:
@@ -519,8 +282,21 @@ class PlanLanguageServer(LanguageServer):
             except Exception as exc:
                 self.report_server_error(exc, None)
             return
-        for uri in self.documents:
+        for uri in self.ws.documents:
             self.schedule(uri)
+
+
+class _Reporter:
+    """The workspace's messages, to the client's log (and pop-ups for warnings)."""
+
+    def __init__(self, server: PlanLanguageServer) -> None:
+        self.server = server
+
+    def log(self, message: str, level: str = "log") -> None:
+        self.server.log(message, _LEVELS.get(level, types.MessageType.Log))
+
+    def warn(self, message: str) -> None:
+        self.server.warn(message)
 
 
 def serve(*, tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> None:

@@ -1,0 +1,595 @@
+"""The workspace: everything the server knows, with no protocol in it.
+
+A :class:`Workspace` holds the open documents (the server's own copy of their text), their
+outlines and last check results, the settings, the kinds of document (built-in plan, team
+templates) and what links point to. It answers the editor features in plain data (code-point
+positions, :class:`~plan_lsp.core.checks.Finding`, :mod:`plan_lsp.features` values) and says,
+after every event, which documents must be checked again (:class:`Recheck`).
+
+The protocol layer (:mod:`plan_lsp.lsp`) drives it: it turns LSP messages into calls here and
+the answers into LSP types, and decides when to publish. Tests drive it in-process the same way.
+Every file read goes through :attr:`Workspace.files` (:mod:`plan_lsp.workspace.files`); messages
+for the user go to :attr:`Workspace.reporter`.
+
+Positions given to and returned by the workspace are code points (:class:`~plan_lsp.core.text.Pos`),
+except the edits of :meth:`Workspace.change`, which come in the client's units
+(:attr:`Workspace.encoding`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import unquote, urlparse
+
+from plan_lsp.core import settings
+from plan_lsp.core.text import Pos, Span
+from plan_lsp.workspace.documents import UTF16, Document
+from plan_lsp.workspace.files import Files, heading_lookup, load_folder, read_text_or_none
+
+if TYPE_CHECKING:
+    from plan_lsp.core import engine, kinds, links, outline, templates
+    from plan_lsp.core.checks import Finding
+    from plan_lsp.core.engine import Result
+    from plan_lsp.core.kinds import Kind
+    from plan_lsp.core.links import Lookup
+    from plan_lsp.core.outline import Outline
+    from plan_lsp.features import actions, completion, navigation, scaffold
+else:  # loaded on first use: the server answers ``initialize`` before they are imported
+    from plan_lsp.workspace.lazy import module
+
+    engine = module("plan_lsp.core.engine")
+    kinds = module("plan_lsp.core.kinds")
+    links = module("plan_lsp.core.links")
+    outline = module("plan_lsp.core.outline")
+    templates = module("plan_lsp.core.templates")
+    actions = module("plan_lsp.features.actions")
+    completion = module("plan_lsp.features.completion")
+    navigation = module("plan_lsp.features.navigation")
+    scaffold = module("plan_lsp.features.scaffold")
+
+log = logging.getLogger("plan_lsp")
+
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
+"""File name endings of Markdown documents (besides the ``markdown`` language id)."""
+
+
+def uri_to_path(uri: str) -> str | None:
+    """The local path of a ``file:`` URI (None for other schemes)."""
+    parsed = urlparse(uri)
+    if parsed.scheme != "file":
+        return None
+    path = unquote(parsed.path)
+    if os.name == "nt" and path.startswith("/") and len(path) > 2 and path[2] == ":":
+        path = path[1:]
+    return path
+
+
+class Reporter(Protocol):
+    """Where the workspace's messages go (the server: the client's log and pop-ups)."""
+
+    def log(self, message: str, level: str = "log") -> None:
+        """A line for the log; ``level`` is ``log``, ``info``, ``warning`` or ``error``."""
+
+    def warn(self, message: str) -> None:
+        """A warning the user should see (logged, and shown where the host can)."""
+
+
+class LogReporter:
+    """A :class:`Reporter` writing to the ``plan_lsp`` logger (the default)."""
+
+    def log(self, message: str, level: str = "log") -> None:
+        log.log(logging.WARNING if level in ("warning", "error") else logging.INFO, message)
+
+    def warn(self, message: str) -> None:
+        log.warning(message)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One content change of :meth:`Workspace.change`: ``text`` replacing the client range
+    ``start``-``end`` ((line, column) in the client's units), or the whole text when
+    ``start`` is None."""
+
+    text: str
+    start: tuple[int, int] | None = None
+    end: tuple[int, int] | None = None
+
+
+@dataclass
+class Recheck:
+    """What an event made stale: ``uris`` to check again, or every open document (``all``:
+    settings or a template changed)."""
+
+    uris: list[str] = field(default_factory=list)
+    all: bool = False
+
+    def __bool__(self) -> bool:
+        return self.all or bool(self.uris)
+
+    def add(self, other: Recheck) -> None:
+        self.all = self.all or other.all
+        self.uris += [u for u in other.uris if u not in self.uris]
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where go-to-definition lands: a document and a line (column 0)."""
+
+    uri: str
+    line: int
+
+
+class ScaffoldError(Exception):
+    """``plan.scaffold`` cannot proceed; ``bad_params`` when the arguments are at fault."""
+
+    def __init__(self, message: str, *, bad_params: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.bad_params = bad_params
+
+
+class Workspace:
+    """Open documents, their outlines and checks, settings, kinds and link lookups."""
+
+    def __init__(
+        self,
+        files: Files | None = None,
+        reporter: Reporter | None = None,
+        roots: Callable[[], Sequence[Path]] | None = None,
+    ) -> None:
+        self.files = files or Files()
+        """Every file read goes through here (:mod:`plan_lsp.workspace.files`)."""
+        self.reporter: Reporter = reporter or LogReporter()
+        self.roots: Callable[[], Sequence[Path]] = roots or (lambda: [])
+        """The workspace folders (the first one holds the templates folder)."""
+        self.documents: dict[str, Document] = {}
+        """Open documents by URI: the server's own copy of their text."""
+        self.by_path: dict[str, Document] = {}
+        """Open documents by file path (for links)."""
+        self.results: dict[str, tuple[int | None, int, Result]] = {}
+        """Last check per URI: (document version, settings generation, result)."""
+        self.outlines: dict[str, Outline] = {}
+        """Last outline per URI, brought up to date edit by edit (one section re-parsed)."""
+        self.settings = settings.Settings()
+        """Current settings (defaults until the client sends some)."""
+        self.generation = 0
+        """Bumped when settings or templates change: cached results are then stale."""
+        self.init_options: dict[str, Any] | None = None
+        """The ``planLsp`` part of ``initializationOptions`` (settings sent later merge over it)."""
+        self.encoding = UTF16
+        """The client's position units for :meth:`change`."""
+        self.plan_kind: Kind | None = None
+        """The plan kind in force (built-in unless ``planLsp.template`` names another)."""
+        self._registry: kinds.Registry | None = None
+        self.kinds_stale = True
+        """Settings changed since the kinds were loaded: load them again on next use."""
+        self._disk_lookup: Lookup | None = None
+
+    # -- settings and kinds ----------------------------------------------------------------
+
+    def apply_settings(self, raw: Any) -> Recheck:
+        """New settings (the ``planLsp`` object): every document is checked again."""
+        new, problems = settings.parse(raw)
+        for problem in problems:
+            self.reporter.log(f"plan-lsp settings: {problem}", "warning")
+        self.settings = new
+        self.kinds_stale = True  # loaded on next use (or by the warm-up after initialize)
+        self.generation += 1
+        self.reporter.log(f"plan-lsp settings: {new}")
+        return Recheck(all=True)
+
+    @property
+    def registry(self) -> kinds.Registry:
+        """Kinds from the workspace's templates folder, last good versions in force."""
+        if self._registry is None:
+            self._registry = kinds.Registry()
+        if self.kinds_stale:
+            self.kinds_stale = False
+            self.plan_kind = self.load_plan_kind()
+            self._registry.plan = self.plan_kind
+            self.load_templates()
+        return self._registry
+
+    def kinds(self) -> list[Kind]:
+        """The kinds in force: team templates, then the plan."""
+        return self.registry.kinds()
+
+    def options(self) -> engine.Options:
+        """What the settings change about checking."""
+        s = self.settings
+        return engine.Options(
+            severity=s.severity,
+            optional=s.optional_sections,
+            globs={"plan": s.globs},
+            max_findings=s.max_diagnostics,
+        )
+
+    def warm_up(self) -> None:
+        """Import what checking needs and build the kinds (the server does it right after
+        answering ``initialize``, so the first document finds everything ready)."""
+        from plan_lsp.features import actions, completion, navigation, scaffold  # noqa: F401
+
+        outline.parser()
+        kinds.builtin_plan()
+
+    def templates_folder(self) -> Path | None:
+        folder = Path(self.settings.templates_dir)
+        if folder.is_absolute():
+            return folder
+        roots = self.roots()
+        return roots[0] / folder if roots else None
+
+    def load_templates(self) -> None:
+        """(Re)load the templates folder; open template buffers count with their text."""
+        folder = self.templates_folder()
+        registry = self._registry
+        if folder is None or registry is None:
+            return
+        load_folder(registry, folder, self.files)
+        for doc in self.documents.values():
+            path = self.template_path(doc.uri)
+            if path is not None:
+                registry.load(path, doc.text)
+        for path, problems in registry.problems.items():
+            for p in problems:
+                where = f":{p.line + 1}" if p.line is not None else ""
+                self.reporter.log(f"plan-lsp: template {path}{where}: {p.message}", "warning")
+        names = ", ".join(k.name for k in registry.kinds())
+        self.reporter.log(f"plan-lsp: templates folder {folder}; kinds: {names}")
+
+    def template_path(self, uri: str) -> str | None:
+        """The path of ``uri`` when it is a template of the templates folder."""
+        path = uri_to_path(uri)
+        folder = self.registry.folder
+        if path is None or folder is None or kinds.kind_name(path) is None:
+            return None
+        try:
+            inside = Path(path).resolve().parent == folder.resolve()
+        except OSError:
+            return None
+        return str(folder / Path(path).name) if inside else None
+
+    def template_changed(self, path: str, text: str | None) -> Recheck:
+        """A template was edited, saved, created or deleted (``text`` None): re-derive it;
+        every document is checked again."""
+        self.registry.load(path, text)
+        problems = self.registry.problems.get(path, [])
+        for p in problems:
+            where = f":{p.line + 1}" if p.line is not None else ""
+            self.reporter.log(f"plan-lsp: template {path}{where}: {p.message}", "warning")
+        self.generation += 1
+        return Recheck(all=True)
+
+    def load_plan_kind(self) -> Kind:
+        """The plan kind: from ``planLsp.template`` when set and safe, else the built-in."""
+        path = self.settings.template
+        if not path:
+            self.reporter.log("plan-lsp: plan template: the built-in one")
+            return kinds.builtin_plan()
+        roots = self.roots()
+        candidate = Path(path)
+        if not candidate.is_absolute() and roots:
+            candidate = roots[0] / candidate
+        try:
+            resolved = Path(self.files.resolve(str(candidate)))
+        except OSError as exc:
+            self.reporter.warn(
+                f"plan-lsp: template {path} cannot be read ({exc}); using the built-in plan"
+            )
+            return kinds.builtin_plan()
+        if roots and not any(resolved.is_relative_to(r.resolve()) for r in roots):
+            self.reporter.warn(
+                f"plan-lsp: template {path} is outside the workspace; using the built-in plan"
+            )
+            return kinds.builtin_plan()
+        try:
+            kind = kinds.load_kind("plan", self.files.read_text(str(resolved)), str(resolved))
+        except (OSError, UnicodeDecodeError) as exc:
+            self.reporter.warn(
+                f"plan-lsp: template {path} cannot be read ({exc}); using the built-in plan"
+            )
+            return kinds.builtin_plan()
+        except templates.TemplateError as exc:
+            where = f" line {exc.line + 1}" if exc.line is not None else ""
+            self.reporter.warn(
+                f"plan-lsp: template {path}{where}: {exc.message}; using the built-in plan"
+            )
+            return kinds.builtin_plan()
+        self.reporter.log(f"plan-lsp: plan template {resolved}")
+        return kind
+
+    # -- documents -------------------------------------------------------------------------
+
+    @staticmethod
+    def is_markdown(uri: str, language_id: str) -> bool:
+        return language_id == "markdown" or uri.lower().endswith(MARKDOWN_SUFFIXES)
+
+    def document(self, uri: str) -> Document | None:
+        """The open document at ``uri``."""
+        return self.documents.get(uri)
+
+    def open(
+        self, uri: str, text: str, version: int | None, language_id: str = "markdown"
+    ) -> Recheck | None:
+        """The editor opened a document (None: not Markdown, ignored)."""
+        if not self.is_markdown(uri, language_id):
+            return None
+        doc = Document.open(uri, text, version, language_id)
+        self.documents[doc.uri] = doc
+        path = uri_to_path(doc.uri)
+        if path is not None:
+            self.by_path[path] = doc
+        out = self.links_changed(path)  # links to it may now arrive
+        template = self.template_path(uri)
+        if template is not None:
+            out.add(self.template_changed(template, doc.text))  # an open template counts
+        out.add(Recheck([uri]))
+        return out
+
+    def change(self, uri: str, version: int | None, changes: Sequence[Change]) -> Recheck | None:
+        """The editor changed an open document (None: not open)."""
+        doc = self.documents.get(uri)
+        if doc is None:
+            return None
+        for change in changes:
+            if change.start is not None and change.end is not None:
+                doc.edit(change.start, change.end, change.text, version, self.encoding)
+            else:
+                doc.replace_all(change.text, version)
+        out = Recheck()
+        template = self.template_path(uri)
+        if template is not None:
+            out.add(self.template_changed(template, doc.text))
+        out.add(Recheck([uri]))
+        return out
+
+    def close(self, uri: str) -> Recheck:
+        """The editor closed a document: forget it (a template goes back to its file)."""
+        template = self.template_path(uri)
+        doc = self.documents.pop(uri, None)
+        path = uri_to_path(uri)
+        if doc is not None and path is not None and self.by_path.get(path) is doc:
+            del self.by_path[path]
+        out = Recheck()
+        if template is not None:  # back to what is on disk (or gone)
+            out.add(self.template_changed(template, read_text_or_none(self.files, template)))
+        self.results.pop(uri, None)
+        self.outlines.pop(uri, None)
+        return out
+
+    def file_changed(self, uri: str, how: str) -> Recheck:
+        """A file was ``created``, ``changed`` or ``deleted`` on disk."""
+        template = self.template_path(uri)
+        if template is None:
+            return self.links_changed(uri_to_path(uri))  # a file links may point to
+        if self.document(uri) is not None:
+            return Recheck()  # an open template: the editor's text wins
+        text = None if how == "deleted" else read_text_or_none(self.files, template)
+        self.reporter.log(f"plan-lsp: template {template} {how}")
+        return self.template_changed(template, text)
+
+    def links_changed(self, path: str | None = None) -> Recheck:
+        """Forget the checks of the documents whose links point to ``path`` (None: any document
+        with links), since what they point to may have come or gone; they are to be re-checked."""
+        stale = []
+        for uri, (_, _, result) in list(self.results.items()):
+            here = uri_to_path(uri)
+            targets = {
+                links.resolve(link, here).path
+                for s in result.outline.sections
+                for link in s.block.links
+            }
+            if targets and (path is None or path in targets):
+                del self.results[uri]
+                stale.append(uri)
+        return Recheck(stale)
+
+    # -- checking --------------------------------------------------------------------------
+
+    def outline(self, doc: Document) -> Outline:
+        """``doc``'s outline, updated from the last one by the edits since (or parsed anew)."""
+        prev = self.outlines.get(doc.uri)
+        region = outline.merge_changes(doc.changed_lines)
+        doc.changed_lines.clear()
+        if prev is None:
+            parsed = outline.parse_lines(doc.content_lines())
+        elif region is None:
+            parsed = prev
+        else:
+            first, old, new = region
+            lines = prev.lines[:first] + doc.content_lines(first, first + new)
+            lines += prev.lines[first + old :]
+            parsed = outline.update(prev, lines, first, old, new)
+        self.outlines[doc.uri] = parsed
+        return parsed
+
+    def check(self, doc: Document) -> Result:
+        """The check of ``doc`` at its current version (cached)."""
+        hit = self.results.get(doc.uri)
+        if hit is not None and hit[0] == doc.version and hit[1] == self.generation:
+            return hit[2]
+        path = uri_to_path(doc.uri) or urlparse(doc.uri).path
+        result = engine.check(
+            "", path, self.kinds(), self.options(), outline=self.outline(doc), lookup=self.lookup
+        )
+        self.results[doc.uri] = (doc.version, self.generation, result)
+        return result
+
+    def analyze(self, uri: str) -> Result | None:
+        """The check of the open document ``uri`` at its current version (None: not open)."""
+        doc = self.documents.get(uri)
+        return None if doc is None else self.check(doc)
+
+    def lookup(self, path: str) -> list[str] | None:
+        """Heading titles of the document at ``path``: its open text first, else the file's
+        (None: no such file)."""
+        doc = self.by_path.get(path)
+        if doc is not None:
+            return [h.title for h in self.outline(doc).headings]
+        if self._disk_lookup is None:
+            self._disk_lookup = heading_lookup(self.files)
+        return self._disk_lookup(path)
+
+    def findings(self, uri: str) -> list[Finding] | None:
+        """What is wrong with the open document ``uri``: a template's problems
+        (``invalid-template``) or the check's findings (None: not open)."""
+        doc = self.documents.get(uri)
+        if doc is None:
+            return None
+        template = self.template_path(uri)
+        if template is None:
+            return self.check(doc).findings
+        from plan_lsp.core.checks import Finding
+
+        out = []
+        for p in self.registry.problems.get(template, []):
+            line = p.line if p.line is not None else 0
+            line = max(0, min(line, doc.line_count - 1))
+            span = Span(Pos(line, 0), Pos(line, len(doc.line(line))))
+            out.append(Finding("invalid-template", "error", p.message, span))
+        return out
+
+    # -- features --------------------------------------------------------------------------
+
+    def completions(self, uri: str, pos: Pos, *, snippets: bool) -> list[completion.Item] | None:
+        """Completion items at ``pos`` (None: not open); on a blank document, one scaffold per
+        kind."""
+        doc = self.documents.get(uri)
+        if doc is None:
+            return None
+        result = self.check(doc)
+        found = self.scaffolds(uri) if doc.is_blank() else []
+        return completion.complete(result, pos, found, snippets=snippets)
+
+    def scaffolds(self, uri: str) -> list[completion.Scaffold]:
+        """Each kind's template rendered for a new document at ``uri`` (templates that fail to
+        render are logged and left out)."""
+        context = scaffold.discover(uri_to_path(uri))
+        out = []
+        for kind in self.kinds():
+            try:
+                text = scaffold.render(kind, context)
+            except templates.TemplateError as exc:
+                self.reporter.log(f"plan-lsp: template {kind.name}: {exc.message}", "warning")
+                continue
+            out.append(completion.Scaffold(kind.name, kind.description, text))
+        return out
+
+    def hover(self, uri: str, pos: Pos) -> tuple[str, Span] | None:
+        """Markdown describing what the template asks for at ``pos``, and the span it covers."""
+        result = self.analyze(uri)
+        return None if result is None else navigation.hover(result, pos)
+
+    def symbols(self, uri: str) -> list[navigation.Symbol] | None:
+        """The outline of the open document ``uri``, as nested symbols."""
+        result = self.analyze(uri)
+        return None if result is None else navigation.symbols(result.outline)
+
+    def folding(self, uri: str) -> list[tuple[int, int]] | None:
+        """Folding ranges (first line, last line), one per section."""
+        result = self.analyze(uri)
+        return None if result is None else navigation.folding(result.outline)
+
+    def status(self, uri: str) -> navigation.Status | None:
+        """Kind, Status and task progress of the open document ``uri`` (None: not open, or
+        of no kind)."""
+        result = self.analyze(uri)
+        if result is None:
+            return None
+        st = navigation.status(result)
+        return None if st.kind is None else st
+
+    def fixes(self, uri: str, findings: Sequence[Finding]) -> list[actions.Fix]:
+        """Quick fixes editing ``uri`` for ``findings`` (from its last check)."""
+        result = self.analyze(uri)
+        return [] if result is None else actions.fixes(result, findings)
+
+    def new_file_fixes(self, findings: Sequence[Finding]) -> list[actions.NewFile]:
+        """For each link to a missing file: create it from the kind its name suggests."""
+        out = []
+        for f in findings:
+            if (
+                f.code != "broken-link"
+                or f.data.get("missing") != "file"
+                or not f.data.get("target")
+            ):
+                continue
+            target = str(f.data["target"])
+            kind = kinds.suggest(target, self.kinds())
+            try:
+                text = scaffold.render(kind, scaffold.discover(target))
+            except templates.TemplateError:
+                continue
+            title = f"Create '{Path(target).name}' from the {kind.name} template"
+            out.append(actions.NewFile(title, target, text, f))
+        return out
+
+    def definition(self, uri: str, pos: Pos) -> Location | None:
+        """On a relative link at ``pos``: the document it points to, at the heading its anchor
+        names (line 0 without one, or when the heading is not there)."""
+        result = self.analyze(uri)
+        if result is None:
+            return None
+        sec = result.outline.section_at(pos.line)
+        link = next((x for x in (sec.links if sec else []) if x.span.contains(pos)), None)
+        if link is None:
+            return None
+        target = links.resolve(link, uri_to_path(uri))
+        if target.path is None:
+            headings = result.outline.headings
+        else:
+            if self.lookup(target.path) is None:
+                return None
+            uri = Path(target.path).as_uri()
+            open_doc = self.document(uri)
+            if open_doc is not None:
+                headings = self.outline(open_doc).headings
+            else:
+                text = read_text_or_none(self.files, target.path)
+                headings = outline.parse(text or "").headings
+        line = 0
+        if target.anchor:
+            i = links.heading_index([h.title for h in headings], target.anchor)
+            if i is not None:
+                line = headings[i].line
+        return Location(uri, line)
+
+    # -- scaffolding command ---------------------------------------------------------------
+
+    def scaffold_kind(self, name: str | None) -> Kind:
+        """The kind ``plan.scaffold`` renders (``plan`` by default)."""
+        kinds_by_name = {k.name: k for k in self.kinds()}
+        name = name or "plan"
+        if name not in kinds_by_name:
+            known = ", ".join(sorted(kinds_by_name))
+            raise ScaffoldError(
+                f"plan.scaffold: no template '{name}' (known: {known})", bad_params=True
+            )
+        return kinds_by_name[name]
+
+    def current_text(self, uri: str) -> str | None:
+        """The text ``plan.scaffold`` would write into: the open document's, else the file's
+        (None: no such file)."""
+        doc = self.documents.get(uri)
+        if doc is not None:
+            return doc.text
+        path = uri_to_path(uri)
+        info = self.files.info(path) if path else None
+        if path is None or info is None or not info.is_file:
+            return None
+        try:
+            return self.files.read_text(path)
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ScaffoldError(f"plan.scaffold: cannot read {path}: {exc}") from exc
+
+    def render(self, kind: Kind, context: dict[str, str]) -> str:
+        """``kind``'s template rendered with ``context``."""
+        try:
+            return scaffold.render(kind, context)
+        except templates.TemplateError as exc:
+            raise ScaffoldError(f"plan.scaffold: template {kind.name}: {exc.message}") from exc
