@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from plan_lsp.core import engine, kinds
-from plan_lsp.core.checks import Finding
+from plan_lsp.core.codes import Finding
 from plan_lsp.features import scaffold
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 from packaging.requirements import Requirement
 from plan_lsp.core.checks import CODES, SEVERITIES
+from plan_lsp.core.outline import FIELD_RE
 from plan_lsp.core.settings import DEFAULT_GLOBS, Settings
 
 ROOT = Path(__file__).parent.parent
@@ -110,6 +111,13 @@ def test_severity_lists_every_code_and_level() -> None:
     for code in CODES:
         assert prop["properties"][code]["enum"] == [*SEVERITIES, "off"]
     assert prop["additionalProperties"] is False
+
+
+def test_the_extensions_field_pattern_is_the_servers() -> None:
+    source = (CLIENT / "src" / "common" / "fields.ts").read_text("utf-8")
+    found = re.search(r"^export const FIELD_RE = /(.*)/g;$", source, re.M)
+    assert found is not None, "vscode-client/src/common/fields.ts: no FIELD_RE literal"
+    assert found.group(1) == FIELD_RE.pattern
 
 
 def test_max_diagnostics_is_never_negative() -> None:

@@ -11,9 +11,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from plan_lsp.core.paths import is_markdown
+
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
-MARKDOWN_SUFFIXES = (".md", ".markdown")
 SKIP_DIRS = {"node_modules", "__pycache__", "venv"}
 
 
@@ -88,7 +89,7 @@ def walk(paths: Sequence[str]) -> Iterator[tuple[str, bool]]:
             for folder, dirs, files in os.walk(raw, followlinks=False):
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
                 for name in sorted(files):
-                    if name.lower().endswith(MARKDOWN_SUFFIXES):
+                    if is_markdown(name):
                         yield os.path.join(folder, name), False
         else:
             yield raw, True

@@ -99,14 +99,14 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     given = list(sys.argv[1:] if argv is None else argv)
     if given in ([], ["--stdio"]):  # the editor's way: serve at once, no option parsing
-        from plan_lsp.lsp.server import serve
+        from plan_lsp.lsp.main import serve
 
         serve()
         return EXIT_OK
     args = _parser().parse_args(given)
     if args.command is not None:
         return run_command(args)
-    from plan_lsp.lsp.server import serve
+    from plan_lsp.lsp.main import serve
 
     serve(tcp=args.tcp, host=args.host, port=args.port)
     return EXIT_OK

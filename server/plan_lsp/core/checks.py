@@ -1,35 +1,28 @@
 """Checks: outline + schema -> findings. Each check is a small function over a matched document.
 
-A new check is one function and one line in :data:`CHECKS`. Findings are plain data in code-point
-positions, with what a quick fix needs in ``data``.
+A check is a function from a :class:`Context` to :class:`~plan_lsp.core.codes.Finding` values
+(plain data in code-point positions, with what a quick fix needs in ``data``), listed in
+:data:`CHECKS`. A new check also needs its code in :mod:`plan_lsp.core.codes`, a row in the
+README's table and the extension's ``planLsp.severity`` schema (ARCHITECTURE.md, "How to add a
+check", lists every place; tests fail on a place forgotten).
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from plan_lsp.core import rules
+from plan_lsp.core import links, rules
 from plan_lsp.core.codes import CODES as CODES
 from plan_lsp.core.codes import DEFAULT_SEVERITY as DEFAULT_SEVERITY
 from plan_lsp.core.codes import SEVERITIES as SEVERITIES
+from plan_lsp.core.codes import Finding
 from plan_lsp.core.outline import Block, Heading, Labeled, Outline, front_matter_end
 from plan_lsp.core.schema import Numbered, Schema, SectionSpec, numbered, title_key
 from plan_lsp.core.structure import Placed, Structure, match
 from plan_lsp.core.text import Pos, Span
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One problem in a document."""
-
-    code: str
-    severity: str
-    message: str
-    span: Span
-    data: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -482,8 +475,6 @@ def check_links(ctx: Context) -> Iterator[Finding]:
     """Relative links to files that do not exist, or to headings they lack."""
     if ctx.lookup is None or not any(s.block.links for s in ctx.outline.sections):
         return
-    from plan_lsp.core import links  # links builds on this module's Finding
-
     yield from links.check(ctx.outline, ctx.path, ctx.lookup)
 
 

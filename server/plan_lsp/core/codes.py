@@ -1,6 +1,27 @@
-"""Diagnostic codes and severities: the stable contract, with no heavy imports."""
+"""Findings, their codes and severities: the stable contract of every check, with no heavy
+imports (the checks, the link checker, the CLI and the protocol layer all share it)."""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from plan_lsp.core.text import Span
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem in a document: its code (one of :data:`CODES`, or ``invalid-template`` and
+    ``too-many`` from the workspace and the engine), severity, message and span (code points),
+    with what a quick fix needs in ``data``."""
+
+    code: str
+    severity: str
+    message: str
+    span: Span
+    data: Mapping[str, Any] = field(default_factory=dict)
+
 
 CODES = (
     "missing-section",

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from plan_lsp.core import checks
-from plan_lsp.core.checks import Finding
+from plan_lsp.core.codes import Finding
 from plan_lsp.core.kinds import Kind, detect
 from plan_lsp.core.links import Lookup
 from plan_lsp.core.outline import Outline, parse

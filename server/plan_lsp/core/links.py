@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import unquote
 
-from plan_lsp.core.checks import Finding
+from plan_lsp.core.codes import Finding
 from plan_lsp.core.outline import Link, Outline
 
 Lookup = Callable[[str], list[str] | None]

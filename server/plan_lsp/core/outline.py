@@ -85,10 +85,6 @@ class Heading:
     title_span: Span
     setext: bool = False
 
-    @property
-    def span(self) -> Span:
-        return self.title_span
-
 
 def _shift(span: Span, by: int) -> Span:
     return Span(
@@ -98,7 +94,8 @@ def _shift(span: Span, by: int) -> Span:
 
 @dataclass(eq=False, slots=True)
 class Block:
-    """What a section holds, in lines relative to its first line (so it moves for free)."""
+    """What a :class:`Section` holds (fields, labels, tasks, tables, links), in lines relative
+    to its first line, so it moves for free and is reused while the section is unedited."""
 
     length: int
     heading: Heading | None = None
@@ -115,7 +112,8 @@ class Block:
 
 
 class Section:
-    """The lines from a heading up to the next top-level heading (the preamble has no heading).
+    """A section as written: the lines from a heading up to the next top-level heading (the
+    preamble has no heading), and its :class:`Block`.
 
     Positions are absolute; they are computed from the block on first use.
     """

@@ -1,12 +1,19 @@
-"""Where templates live: templates folders and template file names (no heavy imports, so the
-CLI's fast path can find them without loading the parser)."""
+"""File names: which are Markdown, which are templates, where templates folders are (no heavy
+imports, so the CLI's fast path can use them without loading the parser)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
+"""File name endings of Markdown files (compared in lower case)."""
 TEMPLATE_SUFFIXES = (".md.j2", ".md")
 DEFAULT_DIR = ".plan-templates"
+
+
+def is_markdown(path: str) -> bool:
+    """Whether ``path`` (or a URI) names a Markdown file by its ending."""
+    return path.lower().endswith(MARKDOWN_SUFFIXES)
 
 
 def kind_name(path: str) -> str | None:

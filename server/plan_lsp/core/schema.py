@@ -49,7 +49,8 @@ def numbered(title: str) -> Numbered | None:
 
 @dataclass(slots=True)
 class SectionSpec:
-    """One section the template asks for."""
+    """A section as the template asks for it: title, level, place in the template's tree (a
+    written one is an outline :class:`~plan_lsp.core.outline.Section`)."""
 
     id: int
     title: str
@@ -139,13 +140,6 @@ class Schema:
         if spec is None:
             return self.roots()
         return [self.sections[c] for c in spec.children]
-
-    def ancestors(self, spec: SectionSpec) -> list[SectionSpec]:
-        out = []
-        while spec.parent is not None:
-            spec = self.sections[spec.parent]
-            out.append(spec)
-        return out
 
     def text(self, spec: SectionSpec, subtree: bool = True) -> str:
         """The template's text of a section, heading included, ending with a newline."""

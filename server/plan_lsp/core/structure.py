@@ -19,7 +19,11 @@ _NO_SPAN = Span(Pos(0, 0), Pos(0, 0))
 
 @dataclass(eq=False, slots=True)
 class Placed:
-    """A document heading in the matched tree."""
+    """A written section placed in the matched tree: its heading, the :class:`SectionSpec` it
+    stands for (None: none), its parent and children. (Section names: an outline
+    :class:`~plan_lsp.core.outline.Section` is a section as written, its
+    :class:`~plan_lsp.core.outline.Block` what it holds; a :class:`SectionSpec` is a section as
+    the template asks for it; a :class:`Placed` joins the two.)"""
 
     index: int
     """Index of its section in ``outline.sections``."""

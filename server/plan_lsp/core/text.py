@@ -28,10 +28,6 @@ class Span:
     start: Pos
     end: Pos
 
-    @staticmethod
-    def of(line: int, start: int, end: int, end_line: int | None = None) -> Span:
-        return Span(Pos(line, start), Pos(line if end_line is None else end_line, end))
-
     def contains(self, pos: Pos) -> bool:
         return self.start <= pos <= self.end
 
@@ -63,11 +59,6 @@ def normalize(text: str) -> str:
 def split_lines(text: str) -> list[str]:
     """Lines without their line ends; ``n`` line breaks give ``n + 1`` lines."""
     return normalize(text).split("\n")
-
-
-def end_of(lines: list[str]) -> Pos:
-    """The position after the last character."""
-    return Pos(len(lines) - 1, len(lines[-1]))
 
 
 def apply_edits(text: str, edits: list[TextEdit]) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from plan_lsp.core.checks import Finding
+from plan_lsp.core.codes import Finding
 from plan_lsp.core.engine import Result
 from plan_lsp.core.outline import FIELD_RE
 from plan_lsp.core.schema import Schema, title_key

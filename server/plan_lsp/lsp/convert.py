@@ -12,7 +12,7 @@ from plan_lsp.core.text import Pos, Span, TextEdit
 from plan_lsp.workspace.documents import Document
 
 if TYPE_CHECKING:
-    from plan_lsp.core.checks import Finding
+    from plan_lsp.core.codes import Finding
     from plan_lsp.features.actions import Fix, NewFile
     from plan_lsp.features.completion import Item
     from plan_lsp.features.navigation import Symbol

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import os
 import sys
@@ -297,21 +296,3 @@ class _Reporter:
 
     def warn(self, message: str) -> None:
         self.server.warn(message)
-
-
-def serve(*, tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> None:
-    """Serve LSP over stdio (default) or TCP."""
-    from plan_lsp.lsp.handlers import register
-
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    server = PlanLanguageServer()
-    register(server)
-    # Long-lived imports need no collecting; keep the young generations roomy so a keystroke
-    # on a large plan does not pay for a full collection.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(20_000, 20, 20)
-    if tcp:
-        server.start_tcp(host, port)
-    else:
-        server.start_io()

@@ -79,6 +79,7 @@ def heading_lookup(files: Files) -> Callable[[str], list[str] | None]:
     (``[]`` for a folder or another file), None when nothing is there. Each file is parsed once
     per modification time."""
     from plan_lsp.core.outline import parse
+    from plan_lsp.core.paths import is_markdown
 
     seen: dict[str, tuple[float, list[str]]] = {}
 
@@ -95,9 +96,7 @@ def heading_lookup(files: Files) -> Callable[[str], list[str] | None]:
             text = files.read_bytes(path, LINK_TARGET_LIMIT).decode("utf-8", "replace")
         except OSError:
             return []
-        titles = (
-            [h.title for h in parse(text).headings] if path.endswith((".md", ".markdown")) else []
-        )
+        titles = [h.title for h in parse(text).headings] if is_markdown(path) else []
         seen[path] = (info.mtime, titles)
         return titles
 

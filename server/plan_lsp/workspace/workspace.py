@@ -3,7 +3,7 @@
 A :class:`Workspace` holds the open documents (the server's own copy of their text), their
 outlines and last check results, the settings, the kinds of document (built-in plan, team
 templates) and what links point to. It answers the editor features in plain data (code-point
-positions, :class:`~plan_lsp.core.checks.Finding`, :mod:`plan_lsp.features` values) and says,
+positions, :class:`~plan_lsp.core.codes.Finding`, :mod:`plan_lsp.features` values) and says,
 after every event, which documents must be checked again (:class:`Recheck`).
 
 The protocol layer (:mod:`plan_lsp.lsp`) drives it: it turns LSP messages into calls here and
@@ -26,14 +26,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlparse
 
-from plan_lsp.core import settings
+from plan_lsp.core import paths, settings
 from plan_lsp.core.text import Pos, Span
 from plan_lsp.workspace.documents import UTF16, Document
 from plan_lsp.workspace.files import Files, heading_lookup, load_folder, read_text_or_none
 
 if TYPE_CHECKING:
     from plan_lsp.core import engine, kinds, links, outline, templates
-    from plan_lsp.core.checks import Finding
+    from plan_lsp.core.codes import Finding
     from plan_lsp.core.engine import Result
     from plan_lsp.core.kinds import Kind
     from plan_lsp.core.links import Lookup
@@ -53,9 +53,6 @@ else:  # loaded on first use: the server answers ``initialize`` before they are 
     scaffold = module("plan_lsp.features.scaffold")
 
 log = logging.getLogger("plan_lsp")
-
-MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
-"""File name endings of Markdown documents (besides the ``markdown`` language id)."""
 
 
 def uri_to_path(uri: str) -> str | None:
@@ -307,7 +304,7 @@ class Workspace:
 
     @staticmethod
     def is_markdown(uri: str, language_id: str) -> bool:
-        return language_id == "markdown" or uri.lower().endswith(MARKDOWN_SUFFIXES)
+        return language_id == "markdown" or paths.is_markdown(uri)
 
     def document(self, uri: str) -> Document | None:
         """The open document at ``uri``."""
@@ -444,7 +441,7 @@ class Workspace:
         template = self.template_path(uri)
         if template is None:
             return self.check(doc).findings
-        from plan_lsp.core.checks import Finding
+        from plan_lsp.core.codes import Finding
 
         out = []
         for p in self.registry.problems.get(template, []):

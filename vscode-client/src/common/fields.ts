@@ -3,7 +3,7 @@
  * Offsets are JavaScript string offsets (UTF-16 code units), as `TextDocument.positionAt` takes.
  */
 
-/** The server's field pattern (server/plan_lsp/outline.py FIELD_RE). */
+/** The server's field pattern: server/plan_lsp/core/outline.py FIELD_RE (tests/test_vscode_client.py keeps them equal). */
 export const FIELD_RE = /<<([^<>\s](?:[^<>\n]{0,98}[^<>\s])?)>>/g;
 
 export interface Field {

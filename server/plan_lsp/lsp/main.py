@@ -1,0 +1,26 @@
+"""Starting the server: build it, register the handlers, serve over stdio or TCP."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import sys
+
+from plan_lsp.lsp.handlers import register
+from plan_lsp.lsp.server import PlanLanguageServer
+
+
+def serve(*, tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> None:
+    """Serve LSP over stdio (default) or TCP."""
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    server = PlanLanguageServer()
+    register(server)
+    # Long-lived imports need no collecting; keep the young generations roomy so a keystroke
+    # on a large plan does not pay for a full collection.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, 20, 20)
+    if tcp:
+        server.start_tcp(host, port)
+    else:
+        server.start_io()
