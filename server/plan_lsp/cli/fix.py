@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from plan_lsp.core.text import Pos, TextEdit
 
@@ -64,24 +65,46 @@ def apply(text: str, edits: Sequence[TextEdit]) -> str:
     return out
 
 
-def fix_text(text: str, check: Callable[[str], object]) -> tuple[str, list[Applied]]:
+def fix_text(text: str, check: Callable[[str], Any]) -> tuple[str, list[Applied]]:
     """``text`` with every preferred fix applied, and the rounds that did it. ``check`` checks a
-    text (a :class:`plan_lsp.core.engine.Result`). Stops when no fix is left, the text comes
-    back to an earlier state, or after :data:`MAX_ROUNDS`."""
+    text (a :class:`plan_lsp.core.engine.Result`).
+
+    A round is kept only when it resolves what its fixes target (each of those findings is
+    then reported fewer times; an edit that cannot help — say, inside an unclosed code fence —
+    is not kept); when a whole round does not, its fixes are tried one by one. Stops when no fix
+    is left or helps, or after :data:`MAX_ROUNDS`: so a second run changes nothing.
+    """
     from plan_lsp.features import actions
 
     rounds: list[Applied] = []
-    seen = {text}
+    result = check(text)
     for _ in range(MAX_ROUNDS):
-        result = check(text)
-        chosen = actions.preferred(result)  # type: ignore[arg-type]
+        chosen = actions.preferred(result)
         if not chosen:
             break
-        edits = tuple(e for fix in chosen for e in fix.edits)
-        new = apply(text, edits)
-        if new in seen:
+        batches = [chosen] + ([[f] for f in chosen] if len(chosen) > 1 else [])
+        for batch in batches:
+            edits = tuple(e for fix in batch for e in fix.edits)
+            new = apply(text, edits)
+            after = check(new)
+            if new != text and _resolves(result.findings, after.findings, batch):
+                rounds.append(Applied(text, edits))
+                text, result = new, after
+                break
+        else:
             break
-        rounds.append(Applied(text, edits))
-        seen.add(new)
-        text = new
     return text, rounds
+
+
+def _key(f: Any) -> tuple[str, str]:
+    return (f.code, f.message)
+
+
+def _resolves(before: list[Any], after: list[Any], fixes: Sequence[Any]) -> bool:
+    """Whether each finding the fixes target is reported fewer times after them."""
+    from collections import Counter
+
+    old = Counter(_key(f) for f in before)
+    new = Counter(_key(f) for f in after)
+    targets = {_key(f) for fix in fixes for f in fix.findings}
+    return all(new[k] < old[k] for k in targets)

@@ -56,12 +56,17 @@ DESCRIPTIONS: dict[str, str] = {
     "section-order": "a section out of template order, or under the wrong parent",
     "heading-level": "a section at another level than the template's",
     "duplicate-section": "a section the template has once, written twice",
-    "unresolved-field": "a `<<FIELD>>` marker still to fill",
+    "unresolved-field": "a `<<FIELD>>` marker still to fill (in the built-in plan: a hint while "
+    "Draft, an error once Completed)",
     "template-token": "a leftover `{{…}}` / `{% … %}` from an unrendered template",
     "invalid-value": "an enumerated value outside the allowed ones (`**Status:** Done`)",
     "empty-section": "a section the template gives a body, left empty",
     "numbering": "`Phase N` / `Step N.M` not numbered 1, 2, 3 within their parent",
     "broken-link": "a relative link to a file that does not exist, or to a heading it lacks",
+    "status-mismatch": "the document contradicts its Status by the template's `rules` (`Status "
+    "is Completed but 12 of 28 tasks are open; empty: Testing Strategy`): one finding at the "
+    "Status line; the quick fix sets the status back to the nearest earlier value that holds "
+    "(it never ticks tasks)",
 }
 """What each code means: the README's table of codes (a test keeps them equal)."""
 OTHER_CODES: dict[str, tuple[str, str]] = {
