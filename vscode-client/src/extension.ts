@@ -7,6 +7,7 @@ import type * as vscode from "vscode";
 
 import { registerCommands } from "./common/commands";
 import { createLog } from "./common/log";
+import { PlansView } from "./common/plansView";
 import { PlanServer } from "./common/server";
 import { PlanStatusBar } from "./common/statusBar";
 
@@ -17,7 +18,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const manifest = context.extension.packageJSON as { version?: string };
   log.info(`Plan LSP ${manifest.version ?? "?"} activating`);
   server = new PlanServer(context, log);
-  context.subscriptions.push(new PlanStatusBar(server));
+  context.subscriptions.push(new PlanStatusBar(server), new PlansView(server));
   registerCommands(context, server, log);
   void server.restart("extension activated");
 }

@@ -23,6 +23,7 @@ import {
 } from "vscode-languageclient/node";
 
 import { candidates, chooseServer, describeSource, MINIMUM_PYTHON, type ServerCommand } from "./interpreter";
+import { PLANS_CHANGED, PLANS_METHOD } from "./plans";
 import { onInterpreterChange, probe, selectedInterpreter } from "./python";
 import { RestartPolicy } from "./restarts";
 import { stderrLevel } from "./serverLog";
@@ -50,6 +51,9 @@ export class PlanServer implements vscode.Disposable {
 
   /** Fires when the server starts or stops. */
   readonly onDidChangeState = this.changed.event;
+  private readonly plansChanged = new vscode.EventEmitter<void>();
+  /** Fires when the server says its list of plans changed (`planLsp/plansChanged`). */
+  readonly onDidChangePlans = this.plansChanged.event;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -57,6 +61,7 @@ export class PlanServer implements vscode.Disposable {
   ) {
     this.subscriptions.push(
       this.changed,
+      this.plansChanged,
       vscode.workspace.onDidChangeConfiguration((e) => {
         this.configurationChanged(e);
       }),
@@ -107,6 +112,15 @@ export class PlanServer implements vscode.Disposable {
     return client.sendRequest(STATUS_METHOD, {
       textDocument: { uri: client.code2ProtocolConverter.asUri(uri) },
     });
+  }
+
+  /** `planLsp/plans`: every plan of the workspace (null when no server runs). */
+  async plans(): Promise<unknown> {
+    const client = this.client;
+    if (!client?.isRunning()) {
+      return null;
+    }
+    return client.sendRequest(PLANS_METHOD, {});
   }
 
   /** The URI as the server knows it. */
@@ -315,6 +329,11 @@ export class PlanServer implements vscode.Disposable {
 
     const client = new LanguageClient("planLsp", "Plan LSP", serverOptions, clientOptions);
     this.client = client;
+    client.onNotification(PLANS_CHANGED, () => {
+      if (this.client === client) {
+        this.plansChanged.fire();
+      }
+    });
     try {
       await client.start();
       const info = client.initializeResult?.serverInfo;
