@@ -14,6 +14,7 @@ from plan_lsp.core.codes import CODES, SEVERITIES
 
 SECTION = "planLsp"
 DEFAULT_GLOBS = ("**/plan.md", "**/*-plan.md", "**/plans/**/*.md")
+SCOPES = ("openFiles", "workspace")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,8 @@ class Settings:
     """Section titles that may be absent, beyond those the template names."""
     max_diagnostics: int = 500
     """Diagnostics per document; past it one 'N more' diagnostic (0: no limit)."""
+    diagnostics_scope: str = "openFiles"
+    """Problems of the open documents only (openFiles), or of every plan in the workspace."""
 
 
 def _strings(value: Any) -> tuple[str, ...] | None:
@@ -55,6 +58,7 @@ def parse(raw: Any) -> tuple[Settings, list[str]]:
         "severity",
         "optionalSections",
         "maxDiagnostics",
+        "diagnosticsScope",
         "server",
         "trace",
     }
@@ -84,6 +88,11 @@ def parse(raw: Any) -> tuple[Settings, list[str]]:
             out["max_diagnostics"] = value
         else:
             problems.append(f"'{SECTION}.maxDiagnostics' must be a whole number ≥ 0")
+    if "diagnosticsScope" in raw:
+        if raw["diagnosticsScope"] in SCOPES:
+            out["diagnostics_scope"] = raw["diagnosticsScope"]
+        else:
+            problems.append(f"'{SECTION}.diagnosticsScope' must be one of {', '.join(SCOPES)}")
     if "severity" in raw:
         sev = raw["severity"]
         good: dict[str, str] = {}

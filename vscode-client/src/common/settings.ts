@@ -17,6 +17,7 @@ export const SERVER_DEFAULTS = {
   severity: {} as Record<string, string>,
   optionalSections: [] as string[],
   maxDiagnostics: 500,
+  diagnosticsScope: "openFiles",
 };
 
 export type ServerSettings = typeof SERVER_DEFAULTS;

@@ -20,6 +20,7 @@ describe("serverSettings", () => {
       severity: {},
       optionalSections: [],
       maxDiagnostics: 500,
+      diagnosticsScope: "openFiles",
     });
   });
 
@@ -41,6 +42,7 @@ describe("serverSettings", () => {
       severity: { "unresolved-field": "information" },
       optionalSections: ["Rollback Plan", "データ移行 🚀"],
       maxDiagnostics: 0,
+      diagnosticsScope: "openFiles",
     });
   });
 
