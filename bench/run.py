@@ -644,13 +644,21 @@ METHOD = [
     "parses each plan with markdown-it-py cannot beat.",
     "- **memory**: `VmRSS` (and `VmHWM`, the peak) of the server process from `/proc/PID/status` "
     "after 200 corpus plans are opened and their diagnostics received.",
+    "- **inlay hints** (`bench/living.py`): `textDocument/inlayHint` for the whole document (task "
+    "progress on every phase and step), *idle* with the document checked, *typed* sent right "
+    "after a one-character `didChange` (so it includes checking that edit).",
+    "- **workspace index** (`bench/living.py`): a workspace folder holding the 1,000 check-corpus "
+    "plans; the client supports work-done progress; from `initialized` to the `$/progress` "
+    "`end`; resident size once it ended. *While indexing*: keystrokes typed one at a time (each "
+    "waiting for its diagnostics) in a 250-line plan opened right after `initialized`, for as "
+    "long as the index is being built; *idle*: as many keystrokes once it is built.",
 ]
 
 
 # -- main --------------------------------------------------------------------------------------
 
 
-PARTS = ("keystroke", "startup", "check", "memory", "profile")
+PARTS = ("keystroke", "startup", "check", "memory", "living", "profile")
 DEFAULT_SIZES = ",".join(str(v) for v in plans.SIZES.values())
 
 
@@ -703,6 +711,14 @@ def main(argv: list[str] | None = None) -> int:
         raw["check"] = bench_check(corpus, count, args.quick, res)
     if "memory" in only and corpus:
         raw["memory"] = asyncio.run(bench_memory(corpus, args.quick, res))
+    if "living" in only:  # progress inlay hints and the workspace index (bench/living.py)
+        import living
+
+        corpus = corpus or prepare_corpus(count)
+        sizes = [int(v) for v in args.sizes.split(",")]
+        raw["living"] = asyncio.run(living.run_all(SERVER, WORK, corpus, sizes, args.quick))
+        for row in living.rows(raw["living"], args.quick):
+            res.add(Row(**row))
     missed = [r for r in res.rows if r.status == "miss"]
     if args.profile_all:
         missed = [
