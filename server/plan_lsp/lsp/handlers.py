@@ -13,7 +13,7 @@ from pygls.exceptions import JsonRpcInvalidParams, JsonRpcInvalidRequest
 
 from plan_lsp import __version__
 from plan_lsp.core.settings import SECTION
-from plan_lsp.lsp import convert
+from plan_lsp.lsp import convert, plans
 from plan_lsp.lsp.server import PlanLanguageServer
 from plan_lsp.workspace.documents import Document
 from plan_lsp.workspace.lazy import module
@@ -46,6 +46,7 @@ async def initialized(ls: PlanLanguageServer, params: types.InitializedParams) -
     # imported module must not be loaded from two threads at once).
     ls.ws.warm_up()
     await _pull_configuration(ls)
+    plans.initialized(ls)  # index the workspace's plans in the background
     ls.run_task(_watch_templates(ls))
     if ls.process_id:
         ls.run_task(_watch_parent(ls, ls.process_id))
@@ -125,6 +126,7 @@ def did_close(ls: PlanLanguageServer, params: types.DidCloseTextDocumentParams) 
         ls.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
         )
+    plans.closed(ls, uri)
 
 
 def did_change_watched_files(
@@ -132,6 +134,7 @@ def did_change_watched_files(
 ) -> None:
     for change in params.changes:
         ls.recheck(ls.ws.file_changed(change.uri, change.type.name.lower()))
+    plans.file_events(ls, list(params.changes))
 
 
 async def _watch_templates(ls: PlanLanguageServer) -> None:
@@ -438,7 +441,7 @@ def register(ls: PlanLanguageServer) -> None:
     feature(
         types.TEXT_DOCUMENT_DIAGNOSTIC,
         types.DiagnosticOptions(
-            identifier="plan-lsp", inter_file_dependencies=False, workspace_diagnostics=False
+            identifier="plan-lsp", inter_file_dependencies=False, workspace_diagnostics=True
         ),
     )(document_diagnostic)
     feature(
@@ -456,6 +459,4 @@ def register(ls: PlanLanguageServer) -> None:
     feature(STATUS_METHOD)(plan_status)
     feature(TEXT_METHOD)(plan_text)
     ls.command("plan.scaffold")(plan_scaffold)
-    from plan_lsp.lsp import plans
-
     plans.register(ls)

@@ -275,6 +275,9 @@ class PlanLanguageServer(LanguageServer):
             )
 
     def recheck_all(self) -> None:
+        from plan_lsp.lsp import plans
+
+        plans.settings_changed(self)  # the workspace index follows settings and templates
         if self.pull_diagnostics:
             try:
                 self.workspace_diagnostic_refresh(None)

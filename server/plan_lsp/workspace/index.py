@@ -48,7 +48,7 @@ class Files(Protocol):
 
     def list_dir(self, folder: str) -> list[str]: ...
 
-    def read_text(self, path: str) -> str: ...
+    def read_bytes(self, path: str, limit: int | None = None) -> bytes: ...
 
 
 class LocalFiles:
@@ -66,14 +66,19 @@ class LocalFiles:
     def list_dir(self, folder: str) -> list[str]:
         return sorted(os.path.join(folder, name) for name in os.listdir(folder))
 
-    def read_text(self, path: str) -> str:
+    def read_bytes(self, path: str, limit: int | None = None) -> bytes:
         with open(path, "rb") as fh:
-            data = fh.read(MAX_FILE + 1)
-        if len(data) > MAX_FILE:
-            raise OSError(f"larger than {MAX_FILE} bytes")
-        if b"\0" in data[:8192]:
-            raise ValueError("binary file")
-        return data.decode("utf-8")
+            return fh.read() if limit is None else fh.read(limit)
+
+
+def read_plan_text(files: Files, path: str) -> str:
+    """A Markdown file's text; ValueError when too large, binary or not UTF-8; OSError."""
+    data = files.read_bytes(path, MAX_FILE + 1)
+    if len(data) > MAX_FILE:
+        raise ValueError(f"larger than {MAX_FILE} bytes")
+    if b"\0" in data[:8192]:
+        raise ValueError("binary file")
+    return data.decode("utf-8")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +115,8 @@ class Entry:
     mtime: float | None = None
     version: int | None = None
     """The editor's version when the entry comes from an open document."""
+    result_id: str = ""
+    """Changes whenever the findings do (for ``workspace/diagnostic``'s unchanged reports)."""
 
 
 def summarize(path: str, uri: str, result: Result, mtime: float | None = None) -> Entry | None:
@@ -163,6 +170,8 @@ class Index:
                 return False
             self.entries[path] = entry
         self.generation += 1
+        if entry is not None:
+            entry.result_id = str(self.generation)
         return True
 
     def drop(self, path: str) -> bool:
@@ -232,10 +241,10 @@ def check_file(
     from plan_lsp.core import engine
 
     info = files.info(path)
-    if info is None or not info.is_file or getattr(info, "size", 0) > MAX_FILE:
+    if info is None or not info.is_file:
         return None
     try:
-        text = files.read_text(path)
+        text = read_plan_text(files, path)
     except (OSError, ValueError):
         return None
     result = engine.check(text, path, kinds, options, lookup=lookup)
