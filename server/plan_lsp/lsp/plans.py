@@ -26,7 +26,7 @@ from plan_lsp.lsp import convert
 from plan_lsp.workspace.documents import to_units
 
 if TYPE_CHECKING:
-    from plan_lsp.core.checks import Finding
+    from plan_lsp.core.codes import Finding
     from plan_lsp.features import progress
     from plan_lsp.lsp.server import PlanLanguageServer
     from plan_lsp.workspace import index

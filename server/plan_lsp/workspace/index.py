@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from plan_lsp.core.checks import Finding
+    from plan_lsp.core.codes import Finding
     from plan_lsp.core.engine import Options, Result
     from plan_lsp.core.kinds import Kind
     from plan_lsp.features.progress import Summary
