@@ -421,6 +421,73 @@ describe("with a bare python3 on PATH: the bundled server", () => {
   });
 });
 
+describe("the Plans view: every plan of the workspace by Status, live", () => {
+  const s = new Session("plans");
+  /** A plan of the fixture's template with `status`, `done` of its tasks ticked. */
+  const plan = (title, status, done) => {
+    let text = readFileSync(join(HERE, "fixtures", "workspace", "demo-plan.md"), "utf-8")
+      .replace(/^# Implementation Plan: .*$/m, `# Implementation Plan: ${title}`)
+      .replace(/^\*\*Status:\*\* .*$/m, `**Status:** ${status}`)
+      .replace(/- \[x\] /g, "- [ ] ")
+      .replace("<<OWNER>>", "Ana")
+      .replace("](spec.md)", "](../spec.md)")
+      .replace("## Definition of Done", "## Risks & Mitigations\n\n| Risk | Mitigation |\n| --- | --- |\n| Slow disks | A cache |\n\n## Definition of Done");
+    for (let i = 0; i < done; i++) {
+      text = text.replace("- [ ] ", "- [x] ");
+    }
+    return text;
+  };
+  before(async () => {
+    const venv = join(s.dir, "bare-python");
+    const made = spawnSync(PYTHON, ["-m", "venv", "--without-pip", venv], { encoding: "utf-8" });
+    assert.equal(made.status, 0, made.stderr);
+    s.bin = join(venv, "bin");
+    // Three more plans beside the fixture's demo-plan.md (In Progress), before VS Code starts.
+    mkdirSync(join(s.workspace, "plans"), { recursive: true });
+    writeFileSync(join(s.workspace, "plans", "search-plan.md"), plan("Search", "Draft", 0));
+    writeFileSync(join(s.workspace, "plans", "export-plan.md"), plan("Export", "Completed", 28));
+    writeFileSync(join(s.workspace, "plans", "billing-plan.md"), plan("Billing", "Completed", 20));
+    await s.start();
+  });
+  after(() => s.stop());
+
+  const view = () => s.page.locator(".pane", { has: s.page.locator(".pane-header", { hasText: /^plans/i }) });
+  const row = (text) => view().locator(".monaco-list-row", { hasText: text });
+
+  s.step("the Explorer lists every plan grouped by Status, with progress and problems", async (page) => {
+    const header = page.locator(".pane-header", { hasText: /^plans/i });
+    await header.waitFor();
+    if ((await header.getAttribute("aria-expanded")) !== "true") {
+      await header.click();
+    }
+    for (const group of ["Draft", "In Progress", "Completed"]) {
+      await row(new RegExp(`^${group}`)).first().waitFor({ timeout: 60_000 });
+    }
+    // demo-plan.md is In Progress with 2 of 28 tasks ticked and two problems.
+    await row("Demo").filter({ hasText: "2/28" }).filter({ hasText: "2 problems" }).waitFor();
+    await row("Export").filter({ hasText: "28/28" }).waitFor();
+    // Billing says Completed with 8 tasks open: a status mismatch, its one problem.
+    await row("Billing").filter({ hasText: "20/28" }).filter({ hasText: "1 problem" }).waitFor();
+    const labels = await view().locator(".monaco-list-row").allInnerTexts();
+    const order = labels.map((t) => t.split("\n")[0].trim());
+    assert.deepEqual(
+      order.filter((t) => ["Draft", "In Progress", "Completed"].includes(t)),
+      ["Draft", "In Progress", "Completed"],
+      `groups in the template's order: ${JSON.stringify(order)}`,
+    );
+    await s.shot("09-plans-view");
+  });
+
+  s.step("a plan changed on disk moves in the view; a click opens it", async (page) => {
+    writeFileSync(join(s.workspace, "plans", "billing-plan.md"), plan("Billing", "Completed", 28));
+    await row("Billing").filter({ hasText: "28/28" }).waitFor({ timeout: 30_000 });
+    assert.equal(await row("Billing").filter({ hasText: "problem" }).count(), 0);
+    await row("Search").first().click();
+    await page.locator(".tab", { hasText: "search-plan.md" }).waitFor();
+    await page.locator(".monaco-editor .view-lines").getByText("Implementation Plan: Search").first().waitFor();
+  });
+});
+
 describe("with only a python3 older than 3.11: one notification, no stack trace", () => {
   const s = new Session("old");
   before(async () => {

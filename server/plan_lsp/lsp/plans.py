@@ -42,6 +42,9 @@ PLANS_CHANGED = "planLsp/plansChanged"
 NOTIFY_DELAY = 0.2
 """Seconds: ``planLsp/plansChanged`` is sent once per burst of changes."""
 MAX_SYMBOLS = 500
+QUIET = 0.3
+"""Seconds after the last edit of an open document before indexing goes on."""
+PAUSE_STEP = 0.05
 REBUILD_DELAY = 0.5
 """Seconds after the last settings or template change before the index is built again."""
 
@@ -95,6 +98,8 @@ class Indexer:
         self.notify_handle: asyncio.TimerHandle | None = None
         self.rebuild_handle: asyncio.TimerHandle | None = None
         self.tokens = 0
+        self.activity: list[tuple[str, int | None]] = []
+        self.active_at = 0.0
 
     # -- building
 
@@ -111,6 +116,16 @@ class Indexer:
 
     def is_open(self, path: str) -> bool:
         return path in self.ls.ws.by_path
+
+    def pause(self) -> float:
+        """How long the index waits before its next file: a while after any edit (an open
+        document's version moved), so that typing never waits for the index."""
+        sig = [(uri, doc.version) for uri, doc in self.ls.ws.documents.items()]
+        now = time.monotonic()
+        if sig != self.activity:
+            self.activity = sig
+            self.active_at = now
+        return PAUSE_STEP if now - self.active_at < QUIET else 0.0
 
     def start(self) -> None:
         """(Re)build the index in the background (a build under way is cancelled)."""
@@ -179,6 +194,7 @@ class Indexer:
                 self.check,
                 skip=self.is_open,
                 report=report,
+                pause=self.pause,
             )
             plans = len(self.index.entries)
             took = time.perf_counter() - started

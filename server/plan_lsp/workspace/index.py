@@ -259,12 +259,15 @@ async def build(
     *,
     skip: Callable[[str], bool] = lambda path: False,
     report: Callable[[int, int], Awaitable[None] | None] | None = None,
-    budget: float = 0.004,
+    budget: float = 0.002,
+    pause: Callable[[], float] = lambda: 0.0,
 ) -> int:
     """(Re)build ``index`` from the files under ``roots``: ``check(path)`` gives each entry
     (``skip(path)``: leave that one as it is, e.g. an open document). Yields to the event loop
     whenever ``budget`` seconds of work have passed (and at least after every file that took
-    longer), calling ``report(done, total)``. Returns the number of files looked at."""
+    longer), calling ``report(done, total)``; before each file, waits while ``pause()`` says
+    how long to (the editor is busy: typing goes first). Returns the number of files looked
+    at."""
     index.building = True
     try:
         paths: list[str] = []
@@ -279,6 +282,9 @@ async def build(
         for gone in [p for p in index.entries if p not in present and not skip(p)]:
             index.drop(gone)
         for path in paths:
+            while (wait := pause()) > 0:
+                await asyncio.sleep(wait)
+                tick = time.perf_counter()
             if not skip(path):
                 index.put(check(path), path)
             index.done += 1
