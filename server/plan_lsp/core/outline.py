@@ -1,7 +1,9 @@
 """Markdown -> plan outline: headings, sections, fields, template tokens, labels, tasks, tables.
 
-The document is parsed with markdown-it-py's block parser (its line maps give exact lines); what
-the checks need is kept as a compact :class:`Outline`, never the token stream. Only headings at
+The document is parsed into markdown-it-py's block tokens by :mod:`plan_lsp.core.parse` (a
+compiled parser when installed, markdown-it-py otherwise; the same tokens either way, their line
+maps give exact lines); what the checks need is kept as a compact :class:`Outline`, never the
+token stream. Only headings at
 the document's top level (not inside lists or block quotes) open sections.
 
 A section's contents are kept relative to its first line (a :class:`Block`), so an edit inside one
@@ -22,6 +24,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from plan_lsp.core import parse as _parse
 from plan_lsp.core.text import Pos, Span, normalize
 
 # A field to resolve: ``<<Name>>``; no blank just inside the brackets (``a << b >> c`` is none).
@@ -237,12 +240,11 @@ class Outline:
         return self.sections[i] if i >= 0 else None
 
 
-@lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
-    """CommonMark with tables, block pass only (inline content is kept raw, never parsed)."""
-    md = MarkdownIt("commonmark").enable("table")
-    md.disable(["inline", "text_join"], ignoreInvalid=True)
-    return md
+    """The reference parser, with the compiled one loaded too when installed (the server calls
+    this once it has answered ``initialize``)."""
+    _parse.warm_up()
+    return _parse.parser()
 
 
 def front_matter_end(lines: list[str]) -> int:
@@ -274,7 +276,7 @@ def _parse_range(
     the top are not Markdown), whether any heading is a setext one, and the tokens."""
     piece = lines[lo:hi]
     body = [""] * front + piece[front:] if front else piece
-    tokens = parser().parse("\n".join(body))
+    tokens = _parse.parse("\n".join(body))
     setext = False
     starts: list[tuple[int, Heading | None, int]] = [(0, None, 0)]
     for i, tok in enumerate(tokens):
