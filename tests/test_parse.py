@@ -18,7 +18,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from plan_lsp.core import outline as outline_mod
 from plan_lsp.core import parse
 
