@@ -105,7 +105,7 @@ PIECES = [
     "a", "b c", "Title", "**Status:** Draft", "<<Field>>", "{{ x }}", "[link](a.md)",
     "[x](#y)", "`code`", "*em*", "[ ] ", "[x] ", "|", "| a |", "| a | b |", "|---|", "| - | - |",
     ":-:", "```", "~~~", "```py", "<div>", "</div>", "<!--", "-->", "<!-- note -->", "===",
-    "---", "***", "___", "\\", "é", "🔐", "<", ">",
+    "---", "***", "___", "\\", "é", "🔐", "<", ">", "\t",
 ]  # fmt: skip
 LINE = st.lists(st.sampled_from(PIECES), min_size=0, max_size=6).map("".join)
 DOC = st.lists(LINE, min_size=1, max_size=14).map("\n".join)
@@ -145,6 +145,12 @@ def outline_of(text: str, compiled: bool) -> list[Any]:
 @given(DOC)
 def test_outline_whichever_parser(text: str) -> None:
     assert outline_of(text, compiled=True) == outline_of(text, compiled=False)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(DOC)
+def test_generated_markdown_beyond_ascii(text: str) -> None:
+    same("é " + text)  # positions are byte offsets there: another path through the adapter
 
 
 def test_outline_of_plans_whichever_parser() -> None:

@@ -462,6 +462,8 @@ def update(prev: Outline, lines: list[str], first: int, old: int, new: int) -> O
 def _update_one(prev: Outline, lines: list[str], first: int, old: int, new: int) -> Outline | None:
     if prev.setext or first < prev.front + (1 if prev.front else 0) or not prev.sections:
         return None
+    if front_matter_end(lines) != prev.front:
+        return None  # front matter came, went or moved its end (a ``---`` typed anywhere)
     starts = [s.start for s in prev.sections]
     k0 = bisect.bisect_right(starts, first) - 1
     if k0 < 0:

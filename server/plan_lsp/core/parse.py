@@ -70,15 +70,16 @@ def backend() -> str:
     return "pyromark" if _events() is not None else "markdown-it-py"
 
 
-# Documents left to markdown-it-py, where the two parsers are known to part: a tab before a line's
-# text (markdown-it expands tab stops inside containers its own way); NUL, a line ending other
-# than ``\n`` or a white space outside ASCII (Python's ``\s`` takes it for a blank, pulldown-cmark
-# does not); link reference definitions (pulldown-cmark lets a setext underline or a list run past
-# them); see also :func:`_table_doubt`.
+# Documents left to markdown-it-py, where the two parsers are known to part: a tab (markdown-it
+# expands tab stops its own way and does not take a tab for a blank everywhere CommonMark does:
+# after a closing fence, before a heading's closing hashes); NUL, a line ending other than ``\n``
+# or a white space outside ASCII (Python's ``\s`` takes it for a blank, pulldown-cmark does not);
+# link reference definitions (pulldown-cmark lets a setext underline or a list run past them);
+# see also :func:`_table_doubt`.
 _REFERENCE_CHARS = re.compile(
-    "[\0\r\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+    "[\t\0\r\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 )
-_REFERENCE_LINES = re.compile(r"^[ \t>*+\-.)0-9]*\t|^[ >*+\-.)0-9]*\[[^\n]*\]:", re.M)
+_REFERENCE_LINES = re.compile(r"^[ >*+\-.)0-9]*\[[^\n]*\]:", re.M)
 _BLOCK_OPENERS = frozenset("#-*+0123456789<`~=_")
 _DELIMITER_ROW = re.compile(r"^[ >]*[-:|][-:| ]*$", re.M)
 
@@ -117,6 +118,10 @@ def reference_only(text: str) -> bool:
     )
 
 
+_PROBE_FROM = 1 << 18
+_PROBE_FACTOR = 32
+
+
 class _Unsure(Exception):
     """A construct the adapter does not reproduce: the document goes to markdown-it-py."""
 
@@ -126,6 +131,10 @@ def parse(text: str) -> list[Token]:
     events = _events()
     if events is None or reference_only(text):
         return reference(text)
+    if len(text) > _PROBE_FROM:
+        # Rust aborts the process when an allocation fails; reserve (never touch) what the
+        # parse may need first, so running out of memory is a MemoryError, as in Python.
+        bytes(len(text) * _PROBE_FACTOR)
     try:
         return _Builder(text).build(events(text))
     except Exception:  # a surprise (_Unsure or not) costs speed, never the outline
@@ -583,6 +592,8 @@ class _Builder:
             self.cell_tag = "th"
             return 0
         if name == "TableRow":
+            if self.lines[first][:1] in " >" and self.strip(first).startswith("    "):
+                raise _Unsure("a row indented as code (markdown-it ends the table there)")
             if self.rows == 0:
                 self.open("tbody_open", "tbody", [first, self.table_end])
             self.rows += 1
@@ -599,10 +610,12 @@ class _Builder:
         self.cell += 1
         if align in _ALIGN:
             tok.attrs["style"] = _ALIGN[align]
-        a = self.col_of(rng["start"], first)
-        b = self.col_of(rng["end"], first) if rng["end"] > rng["start"] else a
-        cell = self.lines[first][a:b]
-        self.inline(mdTrim(cell.replace("\\|", "|")), [first, first + 1])
+        row = self.row_line  # a cell the row lacks is padded, its range after the row
+        cell = ""
+        if self.offsets[row] <= rng["start"] < rng["end"] <= self.offsets[row + 1]:
+            a = self.col_of(rng["start"], row)
+            cell = self.lines[row][a : self.col_of(rng["end"], row)]
+        self.inline(mdTrim(cell.replace("\\|", "|")), [row, row + 1])
         stack.append(_Frame("cell", _closer(f"{tag}_close", tag)))
         return 1
 
