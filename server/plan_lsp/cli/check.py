@@ -457,7 +457,7 @@ def _report(reports: list[dict[str, Any]], args: argparse.Namespace, stream: Any
             shown.append({"path": rep["path"], "kind": None, "error": rep["error"]})
             continue
         if rep.get("kind") is None:
-            if rep["explicit"]:
+            if rep["explicit"] and not args.quiet:
                 skipped.append(rep["path"])
             continue
         if rep.get("config"):

@@ -55,6 +55,12 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 1 when there are more than N warnings (default: no limit)",
     )
     c.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no note for a file named that no template claims (hooks pass every Markdown file)",
+    )
+    c.add_argument(
         "--stdin-filename",
         metavar="PATH",
         help="with '-' as the path: check standard input as this file",

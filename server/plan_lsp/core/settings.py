@@ -142,6 +142,8 @@ def config_table(text: str, name: str) -> tuple[Mapping[str, Any] | None, list[C
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
         line, col = (int(m.group(1)) - 1, int(m.group(2)) - 1) if m else (0, 0)
+        if m is None and "end of document" in str(exc):
+            line = text.count("\n")
         return {}, [ConfigProblem(f"invalid TOML: {exc}", line, col)]
     if name != "pyproject.toml":
         return data, []
