@@ -257,3 +257,21 @@ def test_the_example_kep_and_adr_follow_their_status_on_the_command_line(tmp_pat
     assert out.stdout.splitlines() == [
         "keps/1234-faster-builds.md:28:1: hint empty-section Section 'Test Plan' is empty"
     ]
+
+
+async def test_an_open_template_with_a_bad_rule_is_diagnosed_at_its_rules(tmp_path: Path) -> None:
+    from lsp_support import diagnostics, open_doc, session
+    from lsprotocol import types
+
+    root = tmp_path / "ws"
+    shutil.copytree(EXAMPLES, root)
+    template = root / ".plan-templates" / "adr.md"
+    text = template.read_text("utf-8").replace("sections: [Decision, Consequences]", "all-done")
+    line = text.split("\n").index("  rules:")
+    async with session(root=str(root)) as client:
+        open_doc(client, template.as_uri(), text)
+        got = await diagnostics(client, template.as_uri(), version=1)
+        assert [(d.code, d.range.start.line, d.severity) for d in got] == [
+            ("invalid-template", line, types.DiagnosticSeverity.Error)
+        ]
+        assert "rule 1: unknown requirement 'all-done'" in got[0].message
