@@ -162,6 +162,15 @@ async def test_file_events_keep_the_index_live(ws: Path) -> None:
         )
         answer = await plans_of(client)
         assert [r[0] for r in rows(answer, ws)].count("plans/export-plan.md") == 0
+        # A template changed in the templates folder is a template, not a plan to list.
+        template = ws / ".plan-templates" / "adr.md"
+        client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=template.as_uri(), type=types.FileChangeType.Changed)]
+            )
+        )
+        answer = await plans_of(client)
+        assert all(".plan-templates" not in r[0] for r in rows(answer, ws))
 
 
 async def test_diagnostics_scope_workspace_pushes_problems_of_closed_plans(ws: Path) -> None:

@@ -218,8 +218,8 @@ class Indexer:
         path = uri_to_path(uri)
         if path is None or not path.lower().endswith(index.MARKDOWN_SUFFIXES):
             return
-        if not any(_inside(path, r) for r in self.roots()):
-            return
+        if not any(_inside(path, r) and not _skipped(path, r) for r in self.roots()):
+            return  # outside the folders, or where the index does not look (templates, .git)
         if self.is_open(path):
             return  # the editor's text wins; indexed again when it closes
         entry = None if how == "deleted" else self.check(path)
@@ -335,6 +335,15 @@ def _inside(path: str, root: str) -> bool:
         )
     except ValueError:
         return False
+
+
+def _skipped(path: str, root: str) -> bool:
+    """Whether ``path`` lies in a folder the index skips (hidden, dependencies)."""
+    import os
+
+    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
+    parts = rel.split(os.sep)[:-1]
+    return any(p.startswith(".") or p in index.SKIP_DIRS for p in parts)
 
 
 def _range(entry: Entry, line: int, a: int, b: int, encoding: str) -> types.Range:
