@@ -73,6 +73,8 @@ _KINDS: dict[str, list[Any]] = {}
 _OPTIONS: dict[str, Any] = {}
 _FORCED: list[Any] = [None]
 _LOOKUP: list[Any] = []
+_ROOT: list[Path] = [Path.cwd()]
+"""Links are followed inside this folder: the repository of the file being checked."""
 PARALLEL_MIN = 64
 """Below this many files to check, one process is faster than starting workers."""
 
@@ -81,15 +83,17 @@ def _lookup() -> Any:
     if not _LOOKUP:
         from plan_lsp.workspace.files import Files, heading_lookup
 
-        _LOOKUP.append(heading_lookup(Files()))
+        _LOOKUP.append(heading_lookup(Files(), lambda _: [_ROOT[0]]))
     return _LOOKUP[0]
 
 
 def check_text(text: str, where: str) -> Result:
     """Check ``text`` as the file at ``where`` (absolute), with its folder's kinds and options."""
     from plan_lsp.core import engine
+    from plan_lsp.workspace.files import repository_root
 
     ctx = context_for(where)
+    _ROOT[0] = repository_root(where)
     return engine.check(
         text,
         where,
@@ -164,6 +168,8 @@ def _link_deps(outline: Any, where: str) -> dict[str, Any]:
     deps: dict[str, Any] = {}
     for sec in outline.sections:
         for link in sec.links:
+            if links.is_absolute(link.target):
+                continue  # never followed
             target = links.resolve(link, where).path
             if target is None:
                 continue
@@ -201,16 +207,20 @@ def _cache_key(args: argparse.Namespace, contexts: list[Context]) -> str:
     from plan_lsp.cli import cache
     from plan_lsp.core.paths import kind_name
     from plan_lsp.core.resources import builtin_text
+    from plan_lsp.workspace import files as fs
 
     parts = [__version__, cache.checker_fingerprint(), builtin_text(), args.template or ""]
     if args.template:
         with contextlib.suppress(OSError):
-            parts.append(Path(args.template).read_text("utf-8", "replace"))
+            parts.append(
+                fs.read_bytes(args.template, fs.MAX_TEMPLATE_BYTES).decode("utf-8", "replace")
+            )
     for ctx in sorted(contexts, key=lambda c: c.key):
         parts += [ctx.key, repr(ctx.config.settings)]
         if ctx.config.settings.template:
             with contextlib.suppress(OSError, ValueError):
-                parts.append(ctx.config.resolve(ctx.config.settings.template).read_text("utf-8"))
+                where = ctx.config.resolve(ctx.config.settings.template)
+                parts.append(fs.read_text(where, fs.MAX_TEMPLATE_BYTES))
         folder = ctx.templates
         if folder is None:
             continue
@@ -221,7 +231,8 @@ def _cache_key(args: argparse.Namespace, contexts: list[Context]) -> str:
         for entry in entries:
             if kind_name(entry.name) is not None:
                 try:
-                    parts += [entry.name, entry.read_text("utf-8", "replace")]
+                    data = fs.read_bytes(entry, fs.MAX_TEMPLATE_BYTES)
+                    parts += [entry.name, data.decode("utf-8", "replace")]
                 except OSError:
                     parts.append(entry.name)
     return cache.key(*parts)
@@ -231,6 +242,7 @@ def _prepare(contexts: list[Context]) -> list[str]:
     """Build the kinds and options of each context (before workers fork); configuration and
     template problems, as messages."""
     from plan_lsp.core import engine, kinds, templates
+    from plan_lsp.workspace import files as fs
 
     problems = []
     for ctx in contexts:
@@ -242,10 +254,13 @@ def _prepare(contexts: list[Context]) -> list[str]:
         if s.template:
             path = ctx.config.resolve(s.template)
             try:
-                plan = kinds.load_kind("plan", path.read_text("utf-8"), str(path))
+                text = fs.read_text(path, fs.MAX_TEMPLATE_BYTES)
+                plan = kinds.load_kind("plan", text, str(path))
                 kind_list = [k for k in kind_list if k.name != "plan"] + [plan]
-            except (OSError, UnicodeDecodeError) as exc:
-                problems.append(f"{ctx.config.path}: template {s.template} cannot be read: {exc}")
+            except (OSError, ValueError) as exc:
+                problems.append(
+                    f"{ctx.config.path}: template {s.template} cannot be read: {fs.reason(exc)}"
+                )
             except templates.TemplateError as exc:
                 problems.append(f"{ctx.config.path}: template {s.template}: {exc.message}")
         _KINDS[ctx.key] = kind_list
@@ -260,16 +275,9 @@ def _prepare(contexts: list[Context]) -> list[str]:
 
 def _read(path: str) -> bytes:
     """A file's bytes: a regular file under the size cap, opened without blocking."""
-    import stat
+    from plan_lsp.workspace import files as fs
 
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-            raise ValueError("not a regular file")
-        data = fh.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise ValueError(f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-    return data
+    return fs.read_bytes(path, MAX_FILE_BYTES)
 
 
 def cmd_check(args: argparse.Namespace) -> int:

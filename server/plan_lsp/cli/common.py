@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from plan_lsp.core.paths import is_markdown
+from plan_lsp.workspace import files
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
@@ -70,12 +71,12 @@ def resolve_template(spec: str | None, near: str | None = None) -> object:
     if named is not None:
         return named
     p = Path(spec)
-    if p.is_file():
+    if p.exists():
         try:
-            text = p.read_text("utf-8")
+            text = files.read_text(p, files.MAX_TEMPLATE_BYTES)
             return kinds.load_kind(p.name.split(".")[0], text, str(p))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SystemExit(usage(f"cannot read template {spec}: {exc}")) from exc
+        except (OSError, ValueError) as exc:
+            raise SystemExit(usage(f"cannot read template {spec}: {files.reason(exc)}")) from exc
         except templates.TemplateError as exc:
             where = f":{exc.line + 1}" if exc.line is not None else ""
             raise SystemExit(usage(f"template {spec}{where}: {exc.message}")) from exc
@@ -95,17 +96,7 @@ def walk(paths: Sequence[str]) -> Iterator[tuple[str, bool]]:
             yield raw, True
 
 
-def decode(data: bytes) -> str:
-    """A file's text; raises ``ValueError`` for binary or non-UTF-8 content."""
-    if b"\0" in data[:8192]:
-        raise ValueError("binary file")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 (byte {exc.start})") from exc
-
-
-def read_text(path: str) -> str:
-    """A file's text; raises ``ValueError`` for binary or non-UTF-8 content, ``OSError``."""
-    with open(path, "rb") as fh:
-        return decode(fh.read())
+decode = files.decode
+read_text = files.read_text
+"""A file's text: a regular file under the size cap, opened without blocking; ``ValueError``
+for binary or non-UTF-8 content, ``OSError`` otherwise (see :mod:`plan_lsp.workspace.files`)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from plan_lsp.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, folder_for, read_text, registry
@@ -32,12 +33,14 @@ def rows(paths: list[str]) -> list[dict[str, Any]]:
     """One row per plan (a document some kind claims) or unreadable file under ``paths``."""
     from plan_lsp.core import engine
     from plan_lsp.features.progress import summary
-    from plan_lsp.workspace.files import Files, heading_lookup
+    from plan_lsp.workspace.files import Files, heading_lookup, repository_root
 
-    lookup = heading_lookup(Files())
+    root = [Path.cwd()]
+    lookup = heading_lookup(Files(), lambda _: root)
     out: list[dict[str, Any]] = []
     for path, explicit in walk_paths(paths):
         try:
+            root[0] = repository_root(path)  # links are followed inside its repository
             text = read_text(path)
         except (OSError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

@@ -2,7 +2,9 @@
 
 Pure: the caller says what exists through a ``lookup`` function (the server knows open
 documents, the command line only the disk): ``lookup(path)`` returns the heading titles of the
-file at ``path``, or None when there is no such file.
+file at ``path``, or None when there is no such file, and raises :class:`Refused` for a file it
+will not read (outside the workspace, not a regular file). Absolute links (``/etc/passwd``,
+``~/.ssh/x``, ``C:\\x``) are reported and never looked up.
 """
 
 from __future__ import annotations
@@ -17,6 +19,18 @@ from plan_lsp.core.codes import Finding
 from plan_lsp.core.outline import Link, Outline
 
 Lookup = Callable[[str], list[str] | None]
+
+
+class Refused(Exception):
+    """Raised by a lookup for a link it does not follow; the message says why."""
+
+
+_ABSOLUTE = re.compile(r"^(?:[/\\~]|[A-Za-z]:)")
+
+
+def is_absolute(target: str) -> bool:
+    """Whether a link target is absolute (``/x``, ``\\x``, ``~/x``, ``C:x``): never followed."""
+    return bool(_ABSOLUTE.match(unquote(target)))
 
 
 def slug(title: str) -> str:
@@ -76,13 +90,33 @@ def check(outline: Outline, doc_path: str | None, lookup: Lookup) -> Iterator[Fi
     own: list[str] | None = None
     for sec in outline.sections:
         for link in sec.links:
+            if is_absolute(link.target):
+                yield Finding(
+                    "broken-link",
+                    "warning",
+                    f"Link not followed: '{link.target}' is an absolute path "
+                    "(links are followed only inside the workspace)",
+                    link.span,
+                    {"target": None, "anchor": "", "missing": "outside"},
+                )
+                continue
             t = resolve(link, doc_path)
             if t.path is None:
                 if own is None:
                     own = [h.title for h in outline.headings]
                 found: list[str] | None = own
             else:
-                found = lookup(t.path)
+                try:
+                    found = lookup(t.path)
+                except Refused as exc:
+                    yield Finding(
+                        "broken-link",
+                        "warning",
+                        f"Link not followed: '{link.target}': {exc}",
+                        link.span,
+                        {"target": None, "anchor": "", "missing": "outside"},
+                    )
+                    continue
             if found is None:
                 yield Finding(
                     "broken-link",

@@ -67,8 +67,9 @@ class LocalFiles:
         return sorted(os.path.join(folder, name) for name in os.listdir(folder))
 
     def read_bytes(self, path: str, limit: int | None = None) -> bytes:
-        with open(path, "rb") as fh:
-            return fh.read() if limit is None else fh.read(limit)
+        from plan_lsp.workspace.files import MAX_BYTES, read_bytes
+
+        return read_bytes(path, MAX_BYTES if limit is None else limit)  # regular files only
 
 
 def read_plan_text(files: Files, path: str) -> str:

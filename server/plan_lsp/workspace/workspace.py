@@ -29,7 +29,14 @@ from urllib.parse import unquote, urlparse
 from plan_lsp.core import paths, settings
 from plan_lsp.core.text import Pos, Span
 from plan_lsp.workspace.documents import UTF16, Document
-from plan_lsp.workspace.files import Files, heading_lookup, load_folder, read_text_or_none
+from plan_lsp.workspace.files import (
+    MAX_TEMPLATE_BYTES,
+    Files,
+    heading_lookup,
+    load_folder,
+    read_text_or_none,
+    reason,
+)
 
 if TYPE_CHECKING:
     from plan_lsp.core import engine, kinds, links, outline, templates
@@ -285,10 +292,11 @@ class Workspace:
             )
             return kinds.builtin_plan()
         try:
-            kind = kinds.load_kind("plan", self.files.read_text(str(resolved)), str(resolved))
-        except (OSError, UnicodeDecodeError) as exc:
+            text = self.files.read_text(str(resolved), MAX_TEMPLATE_BYTES)
+            kind = kinds.load_kind("plan", text, str(resolved))
+        except (OSError, ValueError) as exc:
             self.reporter.warn(
-                f"plan-lsp: template {path} cannot be read ({exc}); using the built-in plan"
+                f"plan-lsp: template {path} cannot be read ({reason(exc)}); using the built-in plan"
             )
             return kinds.builtin_plan()
         except templates.TemplateError as exc:
@@ -354,7 +362,8 @@ class Workspace:
             del self.by_path[path]
         out = Recheck()
         if template is not None:  # back to what is on disk (or gone)
-            out.add(self.template_changed(template, read_text_or_none(self.files, template)))
+            text = read_text_or_none(self.files, template, MAX_TEMPLATE_BYTES)
+            out.add(self.template_changed(template, text))
         self.results.pop(uri, None)
         self.outlines.pop(uri, None)
         return out
@@ -366,7 +375,11 @@ class Workspace:
             return self.links_changed(uri_to_path(uri))  # a file links may point to
         if self.document(uri) is not None:
             return Recheck()  # an open template: the editor's text wins
-        text = None if how == "deleted" else read_text_or_none(self.files, template)
+        text = (
+            None
+            if how == "deleted"
+            else read_text_or_none(self.files, template, MAX_TEMPLATE_BYTES)
+        )
         self.reporter.log(f"plan-lsp: template {template} {how}")
         return self.template_changed(template, text)
 
@@ -429,7 +442,8 @@ class Workspace:
         if doc is not None:
             return [h.title for h in self.outline(doc).headings]
         if self._disk_lookup is None:
-            self._disk_lookup = heading_lookup(self.files)
+            # Links are followed only inside the workspace folders (else the current folder).
+            self._disk_lookup = heading_lookup(self.files, lambda _: self.roots() or [Path.cwd()])
         return self._disk_lookup(path)
 
     def findings(self, uri: str) -> list[Finding] | None:
@@ -536,12 +550,17 @@ class Workspace:
         link = next((x for x in (sec.links if sec else []) if x.span.contains(pos)), None)
         if link is None:
             return None
+        if links.is_absolute(link.target):
+            return None  # never followed
         target = links.resolve(link, uri_to_path(uri))
         if target.path is None:
             headings = result.outline.headings
         else:
-            if self.lookup(target.path) is None:
-                return None
+            try:
+                if self.lookup(target.path) is None:
+                    return None
+            except links.Refused:
+                return None  # outside the workspace, or not a regular file: not followed
             uri = Path(target.path).as_uri()
             open_doc = self.document(uri)
             if open_doc is not None:
@@ -577,12 +596,12 @@ class Workspace:
             return doc.text
         path = uri_to_path(uri)
         info = self.files.info(path) if path else None
-        if path is None or info is None or not info.is_file:
+        if path is None or info is None or info.is_dir:
             return None
         try:
             return self.files.read_text(path)
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ScaffoldError(f"plan.scaffold: cannot read {path}: {exc}") from exc
+        except (OSError, ValueError) as exc:
+            raise ScaffoldError(f"plan.scaffold: cannot read {path}: {reason(exc)}") from exc
 
     def render(self, kind: Kind, context: dict[str, str]) -> str:
         """``kind``'s template rendered with ``context``."""
