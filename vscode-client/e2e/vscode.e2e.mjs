@@ -460,6 +460,19 @@ describe("the Plans view: every plan of the workspace by Status, live", () => {
     if ((await header.getAttribute("aria-expanded")) !== "true") {
       await header.click();
     }
+    // Room for the view: the folder's file tree collapsed, the side bar wider (its sash dragged).
+    const files = page.locator(".pane-header", { hasText: /^workspace/i });
+    if ((await files.getAttribute("aria-expanded")) === "true") {
+      await files.click();
+    }
+    const bar = await page.locator(".part.sidebar").boundingBox();
+    if (bar) {
+      await page.mouse.move(bar.x + bar.width + 1, bar.y + bar.height / 3);
+      await page.mouse.down();
+      await page.mouse.move(bar.x + 620, bar.y + bar.height / 3, { steps: 8 });
+      await page.mouse.up();
+      await page.mouse.move(bar.x + 900, bar.y + bar.height - 40); // off the sash: no highlight
+    }
     for (const group of ["Draft", "In Progress", "Completed"]) {
       await row(new RegExp(`^${group}`)).first().waitFor({ timeout: 60_000 });
     }
@@ -468,8 +481,7 @@ describe("the Plans view: every plan of the workspace by Status, live", () => {
     await row("Export").filter({ hasText: "28/28" }).waitFor();
     // Billing says Completed with 8 tasks open: a status mismatch, its one problem.
     await row("Billing").filter({ hasText: "20/28" }).filter({ hasText: "1 problem" }).waitFor();
-    const labels = await view().locator(".monaco-list-row").allInnerTexts();
-    const order = labels.map((t) => t.split("\n")[0].trim());
+    const order = (await view().locator(".monaco-list-row .label-name").allInnerTexts()).map((t) => t.trim());
     assert.deepEqual(
       order.filter((t) => ["Draft", "In Progress", "Completed"].includes(t)),
       ["Draft", "In Progress", "Completed"],
