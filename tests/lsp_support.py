@@ -58,10 +58,14 @@ async def session(
     configuration: Any = None,
     root: str | None = None,
     env: dict[str, str] | None = None,
+    server: list[str] | None = None,
 ) -> AsyncIterator[LanguageClient]:
-    """A started and initialized server, shut down cleanly afterwards."""
+    """A started and initialized server (``server``: another command than ``SERVER``), shut
+    down cleanly afterwards."""
     config = ClientServerConfig(
-        server_command=SERVER, client_factory=make_client, server_env={**os.environ, **(env or {})}
+        server_command=server or SERVER,
+        client_factory=make_client,
+        server_env={**os.environ, **(env or {})},
     )
     client: LanguageClient = await config.start()  # type: ignore[assignment]
     if configuration is not None:

@@ -467,14 +467,23 @@ class Workspace:
 
     # -- features --------------------------------------------------------------------------
 
-    def completions(self, uri: str, pos: Pos, *, snippets: bool) -> list[completion.Item] | None:
+    def completions(
+        self,
+        uri: str,
+        pos: Pos,
+        *,
+        snippets: bool,
+        scaffolds: Sequence[completion.Scaffold] | None = None,
+    ) -> list[completion.Item] | None:
         """Completion items at ``pos`` (None: not open); on a blank document, one scaffold per
-        kind."""
+        kind (``scaffolds``, else :meth:`scaffolds`)."""
         doc = self.documents.get(uri)
         if doc is None:
             return None
         result = self.check(doc)
-        found = self.scaffolds(uri) if doc.is_blank() else []
+        found = list(scaffolds if scaffolds is not None else self.scaffolds(uri))
+        if not doc.is_blank():
+            found = []
         return completion.complete(result, pos, found, snippets=snippets)
 
     def scaffolds(self, uri: str) -> list[completion.Scaffold]:

@@ -1,0 +1,117 @@
+"""Lifecycle and settings: ``initialize``, ``initialized``, ``workspace/didChangeConfiguration``;
+the file-watcher registration (``client/registerCapability``) and the client-process watch."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+from lsprotocol import types
+
+from plan_lsp import __version__
+from plan_lsp.core.settings import SECTION
+from plan_lsp.lsp import plans
+from plan_lsp.lsp.server import PlanLanguageServer
+
+
+def initialize(ls: PlanLanguageServer, params: types.InitializeParams) -> None:
+    """``initialize``: the position encoding, the ``planLsp`` initialization options."""
+    encoding = ls.workspace.position_encoding or "utf-16"
+    ls.ws.encoding = str(getattr(encoding, "value", encoding))
+    opts = params.initialization_options
+    if isinstance(opts, dict) and isinstance(opts.get(SECTION), dict):
+        opts = opts[SECTION]
+    ls.ws.init_options = opts if isinstance(opts, dict) else None
+    ls.ws.apply_settings(ls.ws.init_options)
+    ls.log(f"plan-lsp {__version__} on Python {sys.version.split()[0]}; encoding {ls.encoding}")
+
+
+async def initialized(ls: PlanLanguageServer, params: types.InitializedParams) -> None:
+    # ``initialize`` has been answered: now load what checking needs, on the loop (a lazily
+    # imported module must not be loaded from two threads at once).
+    """``initialized``: warm up, pull the settings, watch files and the client process."""
+    ls.ws.warm_up()
+    await _pull_configuration(ls)
+    plans.initialized(ls)  # index the workspace's plans in the background
+    ls.run_task(_watch_templates(ls))
+    if ls.process_id:
+        ls.run_task(_watch_parent(ls, ls.process_id))
+
+
+async def _pull_configuration(ls: PlanLanguageServer) -> None:
+    if not ls.client_supports("workspace.configuration", False):
+        return
+    try:
+        got = await asyncio.wait_for(
+            ls.workspace_configuration_async(
+                types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
+            ),
+            10,
+        )
+    except Exception as exc:
+        ls.log(f"plan-lsp: could not read settings: {exc}", types.MessageType.Warning)
+        return
+    raw = got[0] if got else None
+    if isinstance(raw, dict):
+        merged = {**(ls.ws.init_options or {}), **raw}
+        ls.recheck(ls.ws.apply_settings(merged))
+
+
+async def _watch_parent(ls: PlanLanguageServer, pid: int) -> None:
+    """Exit when the client process named in ``initialize`` is gone (LSP's processId rule)."""
+    while True:
+        await asyncio.sleep(1.0)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            ls.log(f"plan-lsp: client process {pid} is gone; exiting")
+            os._exit(1)
+        except PermissionError:
+            pass  # alive, owned by someone else
+        except OSError:
+            return
+
+
+async def did_change_configuration(
+    ls: PlanLanguageServer, params: types.DidChangeConfigurationParams
+) -> None:
+    """``workspace/didChangeConfiguration``: new settings (sent, or pulled with
+    ``workspace/configuration``); every document re-checked."""
+    raw = params.settings
+    if isinstance(raw, dict) and isinstance(raw.get(SECTION), dict):
+        ls.recheck(ls.ws.apply_settings({**(ls.ws.init_options or {}), **raw[SECTION]}))
+    else:
+        await _pull_configuration(ls)
+    plans.initialized(ls)  # index the workspace's plans in the background
+
+
+async def _watch_templates(ls: PlanLanguageServer) -> None:
+    """Ask the client to tell about changes in the templates folder (and Markdown files, which
+    links may point to)."""
+    if not ls.client_supports("workspace.did_change_watched_files.dynamic_registration", False):
+        return
+    glob = f"**/{Path(ls.ws.settings.templates_dir).name}/*"
+    try:
+        await asyncio.wait_for(
+            ls.client_register_capability_async(
+                types.RegistrationParams(
+                    registrations=[
+                        types.Registration(
+                            id="plan-lsp-templates",
+                            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                            register_options=types.DidChangeWatchedFilesRegistrationOptions(
+                                watchers=[
+                                    types.FileSystemWatcher(glob_pattern=glob),
+                                    types.FileSystemWatcher(glob_pattern="**/*.md"),
+                                ]
+                            ),
+                        )
+                    ]
+                )
+            ),
+            10,
+        )
+    except Exception as exc:
+        ls.log(f"plan-lsp: could not watch the templates folder: {exc}", types.MessageType.Warning)
