@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from plan_lsp.features import scaffold
+from plan_lsp.workspace import context
 
 
 @pytest.mark.parametrize(
@@ -47,10 +48,10 @@ def test_discover_outside_git_uses_the_login_name(
 ) -> None:
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "none"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    ctx = scaffold.discover(str(tmp_path / "payments-plan.md"), today=dt.date(2026, 1, 2))
+    ctx = context.discover(str(tmp_path / "payments-plan.md"), today=dt.date(2026, 1, 2))
     assert ctx["date"] == "2026-01-02"
     assert ctx["feature"] == "Payments"
-    assert ctx["author"] == scaffold.login_name()
+    assert ctx["author"] == context.login_name()
     assert "issue" not in ctx and "spec" not in ctx
 
 
@@ -61,7 +62,7 @@ def test_discover_in_git_with_a_spec_beside(tmp_path: Path) -> None:
     git("init", "-q", "-b", "feature/PAY-77-refunds")
     git("config", "user.name", "Grace Hopper")
     (tmp_path / "spec.md").write_text("# Spec\n")
-    ctx = scaffold.discover(str(tmp_path / "refunds-plan.md"))
+    ctx = context.discover(str(tmp_path / "refunds-plan.md"))
     assert (ctx["author"], ctx["issue"], ctx["spec"], ctx["feature"]) == (
         "Grace Hopper",
         "PAY-77",

@@ -53,7 +53,7 @@ def registry(folder: Path | None) -> Any:
 
 def folder_for(path: str) -> Path | None:
     """The templates folder governing ``path``: the nearest ancestor's, else the current one's."""
-    from plan_lsp.core.paths import find_folder
+    from plan_lsp.workspace.files import find_folder
 
     parent = os.path.dirname(os.path.abspath(path))
     if parent not in _FOLDERS:

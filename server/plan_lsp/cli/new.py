@@ -14,12 +14,13 @@ if TYPE_CHECKING:
 def cmd_new(args: argparse.Namespace) -> int:
     from plan_lsp.core import templates
     from plan_lsp.features import scaffold
+    from plan_lsp.workspace.context import discover
 
     path = Path(args.path)
     if path.exists():
         return usage(f"{path} already exists; not overwriting it")
     kind = resolve_template(args.template, str(path)) or registry(folder_for(str(path))).get("plan")
-    context = scaffold.discover(str(path.resolve()))
+    context = discover(str(path.resolve()))
     for key in ("feature", "issue", "author", "spec"):
         value = getattr(args, key)
         if value is not None:

@@ -11,15 +11,18 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from plan_lsp.core import schema as schema_mod
 from plan_lsp.core import templates
 from plan_lsp.core.outline import Outline
-from plan_lsp.core.paths import DEFAULT_DIR, find_folder, kind_name
+from plan_lsp.core.paths import DEFAULT_DIR, kind_name
 
-__all__ = ["DEFAULT_DIR", "Kind", "Registry", "find_folder", "kind_name"]
+__all__ = ["DEFAULT_DIR", "Kind", "Registry", "kind_name"]
 from plan_lsp.core.schema import Schema
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,7 @@
-"""File names: which are Markdown, which are templates, where templates folders are (no heavy
+"""File names: which are Markdown, which are templates, the templates folder's name (no heavy
 imports, so the CLI's fast path can use them without loading the parser)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 """File name endings of Markdown files (compared in lower case)."""
@@ -22,14 +20,4 @@ def kind_name(path: str) -> str | None:
     for suffix in TEMPLATE_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix) and not name.startswith("."):
             return name[: -len(suffix)]
-    return None
-
-
-def find_folder(start: Path, name: str = DEFAULT_DIR) -> Path | None:
-    """The nearest ``name`` folder in ``start`` or its ancestors."""
-    here = start if start.is_dir() else start.parent
-    for folder in (here, *here.parents):
-        candidate = folder / name
-        if candidate.is_dir():
-            return candidate
     return None

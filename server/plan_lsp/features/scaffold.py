@@ -1,20 +1,17 @@
 """Scaffolding: a new document rendered from its kind's template, with what is known filled in.
 
-Known values: Created (today), Author (git ``user.name``, else the login name), Feature (from the
-file name: ``user-login-plan.md`` -> ``User Login``), Issue (from the git branch:
-``feature/ABC-123-x`` -> ``ABC-123``), Spec (``spec.md`` when it exists beside the document).
-Everything else stays a ``<<FIELD>>`` marker. Enumerated values start at their default.
+What is known comes in a context (:func:`plan_lsp.workspace.context.discover` reads it from the
+document's surroundings): Created (today), Author, Feature (from the file name:
+``user-login-plan.md`` -> ``User Login``, :func:`feature_from_path`), Issue (from the git branch:
+``feature/ABC-123-x`` -> ``ABC-123``, :func:`issue_from_branch`), Spec. Everything else stays a
+``<<FIELD>>`` marker. Enumerated values start at their default.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-import getpass
-import os
 import re
-import subprocess
 from collections.abc import Mapping
-from pathlib import Path
+from pathlib import PurePath
 
 from plan_lsp.core import templates
 from plan_lsp.core.kinds import Kind
@@ -31,7 +28,7 @@ _KIND_SUFFIX = re.compile(r"[-_.](?:plan|spec|adr|runbook)$", re.I)
 
 def feature_from_path(path: str) -> str | None:
     """``docs/user-login-plan.md`` -> ``User Login``; ``plan.md`` -> the folder's name."""
-    p = Path(path)
+    p = PurePath(path)
     stem = p.name.split(".")[0]
     stem = _KIND_SUFFIX.sub("", stem)
     if stem.lower() in ("plan", "index", "readme", "") and p.parent.name:
@@ -56,53 +53,6 @@ def issue_from_branch(branch: str) -> str | None:
             return m.group(1)
     m = _ISSUE_NUM_RE.search(branch)
     return f"#{m.group(1)}" if m else None
-
-
-def _git(args: list[str], cwd: str) -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=2,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    value = out.stdout.strip()
-    return value if out.returncode == 0 and value else None
-
-
-def login_name() -> str | None:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return os.environ.get("USER") or os.environ.get("USERNAME")
-
-
-def discover(path: str | None, today: _dt.date | None = None) -> dict[str, str]:
-    """What can be known about a new document at ``path`` (a file that may not exist yet)."""
-    ctx: dict[str, str] = {"date": (today or _dt.date.today()).isoformat()}
-    folder = str(Path(path).parent) if path else os.getcwd()
-    if not os.path.isdir(folder):
-        folder = os.getcwd()
-    author = _git(["config", "user.name"], folder) or login_name()
-    if author:
-        ctx["author"] = author
-    if path:
-        feature = feature_from_path(path)
-        if feature:
-            ctx["feature"] = feature
-        if (Path(folder) / "spec.md").is_file() and Path(path).name != "spec.md":
-            ctx["spec"] = "spec.md"
-    branch = _git(["symbolic-ref", "--short", "HEAD"], folder)
-    if branch and branch != "HEAD":
-        issue = issue_from_branch(branch)
-        if issue:
-            ctx["issue"] = issue
-    return ctx
 
 
 def render(kind: Kind, context: Mapping[str, str]) -> str:

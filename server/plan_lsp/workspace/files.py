@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from plan_lsp.core.paths import DEFAULT_DIR
+
 if TYPE_CHECKING:
     from plan_lsp.core.kinds import Registry
 
@@ -232,6 +234,22 @@ def heading_lookup(
         return titles
 
     return lookup
+
+
+def find_folder(start: Path, name: str = DEFAULT_DIR, files: Files | None = None) -> Path | None:
+    """The nearest ``name`` folder in ``start`` (a folder, or a file's) or its ancestors."""
+    files = files or Files()
+
+    def is_dir(path: Path) -> bool:
+        info = files.info(str(path))
+        return info is not None and info.is_dir
+
+    here = start if is_dir(start) else start.parent
+    for folder in (here, *here.parents):
+        candidate = folder / name
+        if is_dir(candidate):
+            return candidate
+    return None
 
 
 def load_folder(registry: Registry, folder: Path, files: Files) -> None:

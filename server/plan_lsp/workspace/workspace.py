@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from plan_lsp.core.links import Lookup
     from plan_lsp.core.outline import Outline
     from plan_lsp.features import actions, completion, navigation, scaffold
+    from plan_lsp.workspace import context
 else:  # loaded on first use: the server answers ``initialize`` before they are imported
     from plan_lsp.workspace.lazy import module
 
@@ -58,6 +59,7 @@ else:  # loaded on first use: the server answers ``initialize`` before they are 
     completion = module("plan_lsp.features.completion")
     navigation = module("plan_lsp.features.navigation")
     scaffold = module("plan_lsp.features.scaffold")
+    context = module("plan_lsp.workspace.context")
 
 log = logging.getLogger("plan_lsp")
 
@@ -489,11 +491,11 @@ class Workspace:
     def scaffolds(self, uri: str) -> list[completion.Scaffold]:
         """Each kind's template rendered for a new document at ``uri`` (templates that fail to
         render are logged and left out)."""
-        context = scaffold.discover(uri_to_path(uri))
+        known = context.discover(uri_to_path(uri))
         out = []
         for kind in self.kinds():
             try:
-                text = scaffold.render(kind, context)
+                text = scaffold.render(kind, known)
             except templates.TemplateError as exc:
                 self.reporter.log(f"plan-lsp: template {kind.name}: {exc.message}", "warning")
                 continue
@@ -542,7 +544,7 @@ class Workspace:
             target = str(f.data["target"])
             kind = kinds.suggest(target, self.kinds())
             try:
-                text = scaffold.render(kind, scaffold.discover(target))
+                text = scaffold.render(kind, context.discover(target))
             except templates.TemplateError:
                 continue
             title = f"Create '{Path(target).name}' from the {kind.name} template"
@@ -612,9 +614,9 @@ class Workspace:
         except (OSError, ValueError) as exc:
             raise ScaffoldError(f"plan.scaffold: cannot read {path}: {reason(exc)}") from exc
 
-    def render(self, kind: Kind, context: dict[str, str]) -> str:
-        """``kind``'s template rendered with ``context``."""
+    def render(self, kind: Kind, known: dict[str, str]) -> str:
+        """``kind``'s template rendered with what is ``known``."""
         try:
-            return scaffold.render(kind, context)
+            return scaffold.render(kind, known)
         except templates.TemplateError as exc:
             raise ScaffoldError(f"plan.scaffold: template {kind.name}: {exc.message}") from exc

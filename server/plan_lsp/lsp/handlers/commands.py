@@ -16,9 +16,9 @@ from plan_lsp.workspace.lazy import module
 from plan_lsp.workspace.workspace import ScaffoldError, uri_to_path
 
 if TYPE_CHECKING:
-    from plan_lsp.features import scaffold
-else:  # loaded on first use, or by the warm-up right after initialize
-    scaffold = module("plan_lsp.features.scaffold")
+    from plan_lsp.workspace import context
+else:  # loaded on first use
+    context = module("plan_lsp.workspace.context")
 
 
 STATUS_METHOD = "planLsp/status"
@@ -92,15 +92,15 @@ async def plan_scaffold(ls: PlanLanguageServer, *args: Any) -> dict[str, Any]:
         )
     path = uri_to_path(uri)
     loop = asyncio.get_running_loop()
-    context = await loop.run_in_executor(None, scaffold.discover, path)
+    known = await loop.run_in_executor(None, context.discover, path)
     for key in ("feature", "issue", "author", "spec"):
         if isinstance(arg.get(key), str):
-            context[key] = arg[key]
+            known[key] = arg[key]
     fields = arg.get("fields")
     if isinstance(fields, dict):
-        context.update({str(k): str(v) for k, v in fields.items()})
+        known.update({str(k): str(v) for k, v in fields.items()})
     try:
-        text = ls.ws.render(kind, context)
+        text = ls.ws.render(kind, known)
     except ScaffoldError as exc:
         raise _scaffold_error(exc) from exc
 
