@@ -16,7 +16,9 @@ SERVER = [sys.executable, "-m", "plan_lsp"]
 
 
 def make_client() -> LanguageClient:
-    """pytest-lsp's client, also keeping every publishDiagnostics and applyEdit it receives."""
+    """pytest-lsp's client, also keeping every publishDiagnostics, applyEdit,
+    registerCapability it receives (and answering them); pytest-lsp counts
+    ``workspace/diagnostic/refresh`` requests in ``diagnostic_refresh_count``."""
     client = make_test_lsp_client()
     client.published = []  # type: ignore[attr-defined]
     client.applied = []  # type: ignore[attr-defined]
@@ -29,6 +31,12 @@ def make_client() -> LanguageClient:
         client.published.append(params)  # type: ignore[attr-defined]
 
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = published
+
+    client.registrations = []  # type: ignore[attr-defined]
+
+    @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def register_capability(params: types.RegistrationParams) -> None:
+        client.registrations += params.registrations  # type: ignore[attr-defined]
 
     @client.feature(types.WORKSPACE_APPLY_EDIT)
     def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
@@ -71,7 +79,7 @@ async def session(
     if configuration is not None:
         client.set_configuration(configuration, section="planLsp")
     root_uri = f"file://{root}" if root else None
-    await client.initialize_session(
+    client.init_result = await client.initialize_session(  # type: ignore[attr-defined]
         types.InitializeParams(
             capabilities=caps or capabilities(),
             initialization_options=init_options,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import pytest
 from lsp_support import (
@@ -219,3 +220,77 @@ async def test_changing_settings_rechecks_open_plans() -> None:
             )
         )
         assert await diagnostics(client, URI, version=1, after=mark) == []
+
+
+async def test_pulled_diagnostics_are_refreshed_when_a_link_target_comes_or_goes(
+    tmp_path: Path,
+) -> None:
+    caps = capabilities(
+        text_document__diagnostic=types.DiagnosticClientCapabilities(),
+        workspace__diagnostics=types.DiagnosticWorkspaceClientCapabilities(refresh_support=True),
+    )
+    uri = (tmp_path / "x-plan.md").as_uri()
+    notes = tmp_path / "notes.md"
+    doc = types.TextDocumentIdentifier(uri=uri)
+
+    async def pulled() -> list[str | int | None]:
+        report = await client.text_document_diagnostic_async(
+            types.DocumentDiagnosticParams(text_document=doc)
+        )
+        return [d.code for d in report.items]
+
+    async def refreshed(count: int) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while client.diagnostic_refresh_count < count and loop.time() < deadline:
+            await asyncio.sleep(0.005)
+        assert client.diagnostic_refresh_count == count
+
+    async with session(caps, root=str(tmp_path)) as client:
+        result = client.init_result.capabilities.diagnostic_provider  # type: ignore[attr-defined]
+        assert result is not None and result.inter_file_dependencies is True
+        open_doc(client, uri, PLAN + "\nSee [notes](notes.md).\n")
+        assert await pulled() == ["broken-link"]
+        before = client.diagnostic_refresh_count
+        notes.write_text("# Notes\n", "utf-8")
+        client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=notes.as_uri(), type=types.FileChangeType.Created)]
+            )
+        )
+        await refreshed(before + 1)
+        assert await pulled() == []
+        notes.unlink()
+        client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=notes.as_uri(), type=types.FileChangeType.Deleted)]
+            )
+        )
+        await refreshed(before + 2)
+        assert await pulled() == ["broken-link"]
+        # A file no document links to: no refresh.
+        client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[
+                    types.FileEvent(
+                        uri=(tmp_path / "other.md").as_uri(), type=types.FileChangeType.Created
+                    )
+                ]
+            )
+        )
+        await asyncio.sleep(0.3)
+        assert client.diagnostic_refresh_count == before + 2
+
+
+async def test_the_file_watchers_are_registered_with_the_client(tmp_path: Path) -> None:
+    async with session(root=str(tmp_path)) as client:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while not client.registrations and loop.time() < deadline:  # type: ignore[attr-defined]
+            await asyncio.sleep(0.005)
+        [reg] = client.registrations  # type: ignore[attr-defined]
+        assert (reg.id, reg.method) == ("plan-lsp-templates", "workspace/didChangeWatchedFiles")
+        options = reg.register_options
+        watchers = options["watchers"] if isinstance(options, dict) else options.watchers
+        globs = [w["globPattern"] if isinstance(w, dict) else w.glob_pattern for w in watchers]
+        assert globs == ["**/.plan-templates/*", "**/*.md"]

@@ -240,14 +240,28 @@ class PlanLanguageServer(LanguageServer):
         return [convert.diagnostic(doc, f, self.encoding) for f in findings]
 
     def recheck(self, stale: Recheck | None) -> None:
-        """Check again what an event of the workspace made stale."""
+        """Check again what an event of the workspace made stale: push the new diagnostics, or
+        ask a client that pulls them to pull again."""
         if stale is None:
             return
         if stale.all:
             self.recheck_all()
             return
+        if self.pull_diagnostics:
+            if stale.uris:
+                self.refresh()
+            return
         for uri in stale.uris:
             self.schedule(uri)
+
+    def refresh(self) -> None:
+        """``workspace/diagnostic/refresh``, when the client supports it: pull again."""
+        if not self.client_supports("workspace.diagnostics.refresh_support", False):
+            return
+        try:
+            self.workspace_diagnostic_refresh(None)
+        except Exception as exc:
+            self.report_server_error(exc, None)
 
     def schedule(self, uri: str) -> None:
         """Check ``uri`` as soon as the server is idle, at whatever version it then has."""
@@ -275,14 +289,12 @@ class PlanLanguageServer(LanguageServer):
             )
 
     def recheck_all(self) -> None:
+        """Check every open document again (settings or a template changed)."""
         from plan_lsp.lsp import plans
 
         plans.settings_changed(self)  # the workspace index follows settings and templates
         if self.pull_diagnostics:
-            try:
-                self.workspace_diagnostic_refresh(None)
-            except Exception as exc:
-                self.report_server_error(exc, None)
+            self.refresh()
             return
         for uri in self.ws.documents:
             self.schedule(uri)

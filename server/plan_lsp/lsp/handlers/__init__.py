@@ -37,7 +37,7 @@ def register(ls: PlanLanguageServer) -> None:
     feature(
         types.TEXT_DOCUMENT_DIAGNOSTIC,
         types.DiagnosticOptions(
-            identifier="plan-lsp", inter_file_dependencies=False, workspace_diagnostics=True
+            identifier="plan-lsp", inter_file_dependencies=True, workspace_diagnostics=True
         ),
     )(diagnostics.document_diagnostic)
     feature(
