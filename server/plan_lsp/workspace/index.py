@@ -21,13 +21,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from plan_lsp.core.paths import MARKDOWN_SUFFIXES as MARKDOWN_SUFFIXES
+
 if TYPE_CHECKING:
     from plan_lsp.core.codes import Finding
     from plan_lsp.core.engine import Options, Result
     from plan_lsp.core.kinds import Kind
     from plan_lsp.features.progress import Summary
 
-MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 SKIP_DIRS = frozenset({"node_modules", "__pycache__", "venv", "site-packages"})
 MAX_FILE = 5_000_000
 """Bytes: a larger Markdown file is not indexed (it is still checked when opened)."""
