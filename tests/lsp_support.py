@@ -33,6 +33,7 @@ def make_client() -> LanguageClient:
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = published
 
     client.registrations = []  # type: ignore[attr-defined]
+    client.opened = set()  # type: ignore[attr-defined]
 
     @client.feature(types.CLIENT_REGISTER_CAPABILITY)
     def register_capability(params: types.RegistrationParams) -> None:
@@ -95,7 +96,25 @@ async def session(
         await client.shutdown_session()
 
 
+async def forget(client: LanguageClient) -> None:
+    """Close every document the test opened and forget what the client received, so the next
+    test of a module sharing one server starts clean (a server per module, for tests that only
+    read what they opened)."""
+    for uri in sorted(client.opened):  # type: ignore[attr-defined]
+        client.text_document_did_close(
+            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=uri))
+        )
+    # Answered after the closes are handled: their empty diagnostics have arrived by then.
+    await client.protocol.send_request_async("planLsp/text", {"textDocument": {"uri": "x:"}})
+    client.opened.clear()  # type: ignore[attr-defined]
+    client.published.clear()  # type: ignore[attr-defined]
+    client.applied.clear()  # type: ignore[attr-defined]
+    client.apply_result = True  # type: ignore[attr-defined]
+    client.diagnostics.clear()
+
+
 def open_doc(client: LanguageClient, uri: str, text: str, version: int = 1) -> None:
+    client.opened.add(uri)  # type: ignore[attr-defined]
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
             text_document=types.TextDocumentItem(
