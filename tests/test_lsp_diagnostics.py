@@ -1,15 +1,22 @@
-"""Diagnostics as you type, over stdio against the real server process."""
+"""Diagnostics as you type, over stdio against the real server process.
+
+Tests taking ``client`` share one server for the module (each closes what it opened); the others
+start their own, with other capabilities, settings or a workspace root.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 from lsp_support import (
     capabilities,
     change,
     diagnostics,
+    forget,
     open_doc,
     rng,
     session,
@@ -17,10 +24,25 @@ from lsp_support import (
 )
 from lsprotocol import types
 from plan_lsp.core import engine, kinds
+from pytest_lsp import LanguageClient
 from support import complete_plan, remove_section
 
 URI = "file:///work/plans/user-login-plan.md"
 PLAN = complete_plan()
+
+pytestmark = pytest.mark.asyncio(loop_scope="module")
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared() -> AsyncIterator[LanguageClient]:
+    async with session() as client:
+        yield client
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def client(shared: LanguageClient) -> AsyncIterator[LanguageClient]:
+    yield shared
+    await forget(shared)
 
 
 def expected(text: str, path: str = "/work/plans/user-login-plan.md") -> list[tuple[object, ...]]:
@@ -52,16 +74,15 @@ def seen(diags: list[types.Diagnostic]) -> list[tuple[object, ...]]:
     ]
 
 
-async def test_open_publishes_exact_diagnostics() -> None:
+async def test_open_publishes_exact_diagnostics(client: LanguageClient) -> None:
     text = remove_section(PLAN, "Risks & Mitigations").replace(
         "**Author:** Zoë Müller", "**Author:** <<AUTHOR>>"
     )
     lines = text.split("\n")
     author = lines.index("**Author:** <<AUTHOR>>")
     dod = lines.index("## Definition of Done")
-    async with session() as client:
-        open_doc(client, URI, text, version=7)
-        diags = await diagnostics(client, URI, version=7)
+    open_doc(client, URI, text, version=7)
+    diags = await diagnostics(client, URI, version=7)
     assert [(d.range, d.code, d.source, d.severity, d.message) for d in diags] == [
         (
             rng((author, 12), (author, 22)),
@@ -81,12 +102,11 @@ async def test_open_publishes_exact_diagnostics() -> None:
     ]
 
 
-async def test_utf16_ranges_with_emoji_and_cjk() -> None:
+async def test_utf16_ranges_with_emoji_and_cjk(client: LanguageClient) -> None:
     text = PLAN.replace("**Author:** Zoë Müller", "**Author:** 🔐登録 👩🏽‍💻 <<AUTHOR>> 🚀")
     line = text.split("\n").index("**Author:** 🔐登録 👩🏽‍💻 <<AUTHOR>> 🚀")
-    async with session() as client:
-        open_doc(client, URI, text)
-        [d] = await diagnostics(client, URI, version=1)
+    open_doc(client, URI, text)
+    [d] = await diagnostics(client, URI, version=1)
     start = utf16("**Author:** 🔐登録 👩🏽‍💻 ")
     assert d.range == rng((line, start), (line, start + 10))
     assert start == 12 + 2 + 2 + 1 + 7 + 1  # 🔐 and 👩🏽‍💻 count as surrogate pairs
@@ -105,64 +125,60 @@ async def test_utf8_negotiated_when_the_client_prefers_it() -> None:
     assert d.range == rng((line, 17), (line, 27))
 
 
-async def test_incremental_changes_many_in_one_notification() -> None:
+async def test_incremental_changes_many_in_one_notification(client: LanguageClient) -> None:
     text = PLAN
-    async with session() as client:
-        open_doc(client, URI, text)
-        assert await diagnostics(client, URI, version=1) == []
-        lines = text.split("\n")
-        status = lines.index("**Status:** Draft")
-        overview = lines.index("## Overview")
-        # Three edits in one notification, each against the text the previous one left.
-        change(
-            client,
-            URI,
-            2,
-            ((status, 12), (status, 17), "Done"),  # invalid value
-            ((overview, 3), (overview, 11), "Overveiw"),  # near miss of a section
-            ((0, utf16(lines[0])), (0, utf16(lines[0])), " <<X>>"),  # after an emoji
-        )
-        model = text.split("\n")
-        model[status] = "**Status:** Done"
-        model[overview] = "## Overveiw"
-        model[0] = model[0] + " <<X>>"
-        model_text = "\n".join(model)
-        got = await diagnostics(client, URI, version=2)
-        assert seen(got) == expected(model_text)
-        assert {d.code for d in got} == {"invalid-value", "missing-section", "unresolved-field"}
-        # A second notification, a multi-line replacement back to the original Overview.
-        change(client, URI, 3, ((overview, 0), (overview + 1, 0), "## Overview\n"))
-        model[overview] = "## Overview"
-        got = await diagnostics(client, URI, version=3)
-        assert seen(got) == expected("\n".join(model))
-        assert [d.code for d in got] == ["unresolved-field", "invalid-value"]
+    open_doc(client, URI, text)
+    assert await diagnostics(client, URI, version=1) == []
+    lines = text.split("\n")
+    status = lines.index("**Status:** Draft")
+    overview = lines.index("## Overview")
+    # Three edits in one notification, each against the text the previous one left.
+    change(
+        client,
+        URI,
+        2,
+        ((status, 12), (status, 17), "Done"),  # invalid value
+        ((overview, 3), (overview, 11), "Overveiw"),  # near miss of a section
+        ((0, utf16(lines[0])), (0, utf16(lines[0])), " <<X>>"),  # after an emoji
+    )
+    model = text.split("\n")
+    model[status] = "**Status:** Done"
+    model[overview] = "## Overveiw"
+    model[0] = model[0] + " <<X>>"
+    model_text = "\n".join(model)
+    got = await diagnostics(client, URI, version=2)
+    assert seen(got) == expected(model_text)
+    assert {d.code for d in got} == {"invalid-value", "missing-section", "unresolved-field"}
+    # A second notification, a multi-line replacement back to the original Overview.
+    change(client, URI, 3, ((overview, 0), (overview + 1, 0), "## Overview\n"))
+    model[overview] = "## Overview"
+    got = await diagnostics(client, URI, version=3)
+    assert seen(got) == expected("\n".join(model))
+    assert [d.code for d in got] == ["unresolved-field", "invalid-value"]
 
 
-async def test_ordinary_markdown_gets_no_plan_diagnostics() -> None:
-    async with session() as client:
-        uri = "file:///work/README.md"
-        open_doc(client, uri, "# My project\n\n## Install\n\n<<TODO>>\n")
-        assert await diagnostics(client, uri, version=1) == []
+async def test_ordinary_markdown_gets_no_plan_diagnostics(client: LanguageClient) -> None:
+    uri = "file:///work/README.md"
+    open_doc(client, uri, "# My project\n\n## Install\n\n<<TODO>>\n")
+    assert await diagnostics(client, uri, version=1) == []
 
 
-async def test_path_globs_make_a_plan_of_any_title() -> None:
-    async with session() as client:
-        uri = "file:///work/plans/q3/rollout.md"
-        open_doc(client, uri, "# Rollout\n")
-        diags = await diagnostics(client, uri, version=1)
+async def test_path_globs_make_a_plan_of_any_title(client: LanguageClient) -> None:
+    uri = "file:///work/plans/q3/rollout.md"
+    open_doc(client, uri, "# Rollout\n")
+    diags = await diagnostics(client, uri, version=1)
     assert diags[0].code == "missing-section"
     assert diags[0].message == "Missing section '# Implementation Plan: <<FEATURE_NAME>>'"
 
 
-async def test_close_clears_diagnostics() -> None:
-    async with session() as client:
-        open_doc(client, URI, "# Implementation Plan: X\n")
-        assert await diagnostics(client, URI, version=1)
-        mark = len(client.published)
-        client.text_document_did_close(
-            types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=URI))
-        )
-        assert await diagnostics(client, URI, version=None, after=mark) == []
+async def test_close_clears_diagnostics(client: LanguageClient) -> None:
+    open_doc(client, URI, "# Implementation Plan: X\n")
+    assert await diagnostics(client, URI, version=1)
+    mark = len(client.published)
+    client.text_document_did_close(
+        types.DidCloseTextDocumentParams(text_document=types.TextDocumentIdentifier(uri=URI))
+    )
+    assert await diagnostics(client, URI, version=None, after=mark) == []
 
 
 async def test_pull_diagnostics_for_clients_that_declare_it() -> None:
