@@ -6,8 +6,8 @@ the server.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from plan_lsp.core.codes import CODES, SEVERITIES
@@ -192,16 +192,34 @@ def parse_config(text: str, name: str) -> tuple[Settings | None, list[ConfigProb
     return settings, located, {k for k in given if not any(f"'{k}'" in p.message for p in located)}
 
 
-def merge(base: Settings, over: Settings, keys: set[str]) -> Settings:
-    """``base`` with the settings named by ``keys`` (camelCase) taken from ``over``."""
+def merge(base: Settings, over: Settings, keys: Collection[str]) -> Settings:
+    """``base`` with the settings named by ``keys`` (camelCase) taken from ``over`` (for
+    ``severity``, ``over``'s codes over ``base``'s)."""
     from dataclasses import replace
 
-    attrs = {
-        "globs": "globs",
-        "template": "template",
-        "templatesDir": "templates_dir",
-        "severity": "severity",
-        "optionalSections": "optional_sections",
-        "maxDiagnostics": "max_diagnostics",
-    }
-    return replace(base, **{attrs[k]: getattr(over, attrs[k]) for k in keys if k in attrs})
+    out = {ATTRS[k]: getattr(over, ATTRS[k]) for k in keys if k in ATTRS}
+    if "severity" in out:  # code by code
+        out["severity"] = {**base.severity, **over.severity}
+    return replace(base, **out)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(w.capitalize() for w in rest)
+
+
+ATTRS = {_camel(f.name): f.name for f in fields(Settings)}
+"""Each setting's name on the wire (and in configuration files) and its attribute."""
+
+
+def explicit_keys(raw: Any, parsed: Settings) -> frozenset[str]:
+    """The settings (camelCase) that ``raw`` sets to other than their default: those override
+    a configuration file (an editor sends every setting, defaults included)."""
+    if not isinstance(raw, Mapping):
+        return frozenset()
+    default = Settings()
+    return frozenset(
+        k
+        for k, attr in ATTRS.items()
+        if k in raw and getattr(parsed, attr) != getattr(default, attr)
+    )

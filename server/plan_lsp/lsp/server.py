@@ -245,6 +245,7 @@ class PlanLanguageServer(LanguageServer):
         if stale is None:
             return
         if stale.all:
+            self.publish_config()
             self.recheck_all()
             return
         if self.pull_diagnostics:
@@ -262,6 +263,33 @@ class PlanLanguageServer(LanguageServer):
             self.workspace_diagnostic_refresh(None)
         except Exception as exc:
             self.report_server_error(exc, None)
+
+    def publish_config(self) -> None:
+        """Diagnostics on the configuration files in use (``invalid-config``), or none."""
+        try:
+            found = self.ws.config_findings()
+        except Exception as exc:  # never lose the server over a configuration file
+            self.report_server_error(exc, None)
+            return
+        for path, findings in found.items():
+            diags = [
+                types.Diagnostic(
+                    range=types.Range(
+                        start=types.Position(
+                            line=f.span.start.line, character=f.span.start.character
+                        ),
+                        end=types.Position(line=f.span.end.line, character=f.span.end.character),
+                    ),
+                    message=f.message,
+                    severity=types.DiagnosticSeverity.Error,
+                    code=f.code,
+                    source=convert.SOURCE,
+                )
+                for f in findings
+            ]
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=Path(path).as_uri(), diagnostics=diags)
+            )
 
     def schedule(self, uri: str) -> None:
         """Check ``uri`` as soon as the server is idle, at whatever version it then has."""

@@ -28,6 +28,7 @@ from urllib.parse import unquote, urlparse
 
 from plan_lsp.core import paths, settings
 from plan_lsp.core.text import Pos, Span
+from plan_lsp.workspace.config import Config, find_config
 from plan_lsp.workspace.documents import UTF16, Document
 from plan_lsp.workspace.files import (
     MAX_TEMPLATE_BYTES,
@@ -162,7 +163,16 @@ class Workspace:
         self.outlines: dict[str, Outline] = {}
         """Last outline per URI, brought up to date edit by edit (one section re-parsed)."""
         self.settings = settings.Settings()
-        """Current settings (defaults until the client sends some)."""
+        """Settings in force for the first workspace folder (and the templates): its
+        configuration file's, with the editor's settings over them."""
+        self.editor: tuple[settings.Settings, frozenset[str]] = (settings.Settings(), frozenset())
+        """The editor's settings, and the keys it sets to other than their default."""
+        self.folder_settings: dict[str, settings.Settings] = {}
+        """Settings in force per workspace folder (its configuration file, the editor's over)."""
+        self.configs: dict[str, Config] = {}
+        """Configuration files by folder (found from the folder upwards)."""
+        self.config_reported: set[str] = set()
+        """Configuration files whose problems were last reported (to clear them when fixed)."""
         self.generation = 0
         """Bumped when settings or templates change: cached results are then stale."""
         self.init_options: dict[str, Any] | None = None
@@ -183,11 +193,66 @@ class Workspace:
         new, problems = settings.parse(raw)
         for problem in problems:
             self.reporter.log(f"plan-lsp settings: {problem}", "warning")
-        self.settings = new
+        self.editor = (new, settings.explicit_keys(raw, new))
+        return self.compose_settings()
+
+    def compose_settings(self) -> Recheck:
+        """Settings per workspace folder: defaults, then the folder's configuration file, then
+        the settings the editor sets (to other than their default). Every document is checked
+        again."""
+        editor, keys = self.editor
+        self.folder_settings = {}
+        first: settings.Settings | None = None
+        for root in self.roots():
+            cfg = find_config(root, self.files, self.configs)
+            merged = settings.merge(settings.merge(settings.Settings(), cfg.absolute(), cfg.keys),
+                                    editor, set(keys))  # fmt: skip
+            self.folder_settings[str(root)] = merged
+            if first is None:
+                first = merged
+        self.settings = first if first is not None else editor
         self.kinds_stale = True  # loaded on next use (or by the warm-up after initialize)
         self.generation += 1
-        self.reporter.log(f"plan-lsp settings: {new}")
+        self.reporter.log(f"plan-lsp settings: {self.settings}")
         return Recheck(all=True)
+
+    def settings_for(self, path: str | None) -> settings.Settings:
+        """The settings of the workspace folder holding ``path`` (the deepest one)."""
+        best, depth = self.settings, -1
+        if path:
+            for root, s in self.folder_settings.items():
+                if (path == root or path.startswith(root.rstrip("/") + "/")) and len(root) > depth:
+                    best, depth = s, len(root)
+        return best
+
+    def config_changed(self) -> Recheck:
+        """A configuration file came, changed or went: read them again, check everything."""
+        self.configs.clear()
+        return self.compose_settings()
+
+    def config_findings(self) -> dict[str, list[Finding]]:
+        """Per configuration file in use, its problems as ``invalid-config`` findings; files
+        reported before and now fine get ``[]`` (to clear what the editor shows)."""
+        from plan_lsp.core.codes import Finding
+
+        out: dict[str, list[Finding]] = {}
+        for root in self.roots():
+            cfg = find_config(root, self.files, self.configs)
+            if cfg.path is None or not cfg.problems:
+                continue
+            out[cfg.path] = [
+                Finding(
+                    "invalid-config",
+                    "error",
+                    f"{p.message} (defaults apply)",
+                    Span(Pos(p.line, p.column), Pos(p.line, p.column)),
+                )
+                for p in cfg.problems
+            ]
+        for gone in self.config_reported - set(out):
+            out[gone] = []
+        self.config_reported = {p for p, f in out.items() if f}
+        return out
 
     @property
     def registry(self) -> kinds.Registry:
@@ -205,9 +270,9 @@ class Workspace:
         """The kinds in force: team templates, then the plan."""
         return self.registry.kinds()
 
-    def options(self) -> engine.Options:
-        """What the settings change about checking."""
-        s = self.settings
+    def options(self, path: str | None = None) -> engine.Options:
+        """What the settings (of the workspace folder holding ``path``) change about checking."""
+        s = self.settings_for(path)
         return engine.Options(
             severity=s.severity,
             optional=s.optional_sections,
@@ -372,6 +437,9 @@ class Workspace:
 
     def file_changed(self, uri: str, how: str) -> Recheck:
         """A file was ``created``, ``changed`` or ``deleted`` on disk."""
+        if Path(uri_to_path(uri) or uri).name in settings.CONFIG_NAMES:
+            self.reporter.log(f"plan-lsp: configuration {uri} {how}")
+            return self.config_changed()
         template = self.template_path(uri)
         if template is None:
             return self.links_changed(uri_to_path(uri))  # a file links may point to
@@ -427,7 +495,12 @@ class Workspace:
             return hit[2]
         path = uri_to_path(doc.uri) or urlparse(doc.uri).path
         result = engine.check(
-            "", path, self.kinds(), self.options(), outline=self.outline(doc), lookup=self.lookup
+            "",
+            path,
+            self.kinds(),
+            self.options(path),
+            outline=self.outline(doc),
+            lookup=self.lookup,
         )
         self.results[doc.uri] = (doc.version, self.generation, result)
         return result

@@ -33,6 +33,7 @@ async def initialized(ls: PlanLanguageServer, params: types.InitializedParams) -
     # imported module must not be loaded from two threads at once).
     """``initialized``: warm up, pull the settings, watch files and the client process."""
     ls.ws.warm_up()
+    ls.publish_config()
     await _pull_configuration(ls)
     plans.initialized(ls)  # index the workspace's plans in the background
     ls.run_task(_watch_templates(ls))
@@ -105,6 +106,8 @@ async def _watch_templates(ls: PlanLanguageServer) -> None:
                                 watchers=[
                                     types.FileSystemWatcher(glob_pattern=glob),
                                     types.FileSystemWatcher(glob_pattern="**/*.md"),
+                                    types.FileSystemWatcher(glob_pattern="**/.plan-lsp.toml"),
+                                    types.FileSystemWatcher(glob_pattern="**/pyproject.toml"),
                                 ]
                             ),
                         )

@@ -1,0 +1,116 @@
+"""The server reads the repository's configuration file (``.plan-lsp.toml`` or
+``[tool.plan-lsp]`` in ``pyproject.toml``) for each workspace folder, merges the editor's
+settings over it, re-checks open documents when it changes, and reports an invalid one on the
+file itself (``invalid-config``), defaults applying."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lsp_support import diagnostics, open_doc, session
+from lsprotocol import types
+from support import complete_plan
+
+DEMOTED = complete_plan().replace("\n## Notes\n", "\n### Notes\n")  # one heading-level warning
+
+
+def _notify(client: object, path: Path, how: types.FileChangeType) -> None:
+    client.workspace_did_change_watched_files(  # type: ignore[attr-defined]
+        types.DidChangeWatchedFilesParams(changes=[types.FileEvent(uri=path.as_uri(), type=how)])
+    )
+
+
+def _levels(diags: list[types.Diagnostic]) -> list[tuple[object, types.DiagnosticSeverity | None]]:
+    return [(d.code, d.severity) for d in diags]
+
+
+async def test_the_file_applies_and_a_change_rechecks(tmp_path: Path) -> None:
+    config = tmp_path / ".plan-lsp.toml"
+    config.write_text('severity = { heading-level = "error" }\n', "utf-8")
+    doc = (tmp_path / "a-plan.md").as_uri()
+    async with session(root=str(tmp_path)) as client:
+        open_doc(client, doc, DEMOTED)
+        got = await diagnostics(client, doc, version=1)
+        assert _levels(got) == [("heading-level", types.DiagnosticSeverity.Error)]
+        mark = len(client.published)  # type: ignore[attr-defined]
+        config.write_text('severity = { heading-level = "off" }\n', "utf-8")
+        _notify(client, config, types.FileChangeType.Changed)
+        assert await diagnostics(client, doc, version=1, after=mark) == []
+        mark = len(client.published)  # type: ignore[attr-defined]
+        config.unlink()
+        _notify(client, config, types.FileChangeType.Deleted)
+        got = await diagnostics(client, doc, version=1, after=mark)
+        assert _levels(got) == [("heading-level", types.DiagnosticSeverity.Warning)]
+
+
+async def test_editor_settings_win_over_the_file(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.plan-lsp]\nseverity = { heading-level = "error", numbering = "error" }\n'
+        'optionalSections = ["Notes"]\n',
+        "utf-8",
+    )
+    doc = (tmp_path / "a-plan.md").as_uri()
+    text = DEMOTED.replace("### Phase 2:", "### Phase 5:")
+    # The editor sets heading-level (its severity map merges over the file's, code by code) and
+    # leaves optionalSections at its default (which does not override the file).
+    editor = {"severity": {"heading-level": "hint"}, "optionalSections": [], "maxDiagnostics": 500}
+    async with session(root=str(tmp_path), init_options=editor) as client:
+        open_doc(client, doc, text)
+        got = await diagnostics(client, doc, version=1)
+        assert sorted(_levels(got), key=str) == [
+            ("heading-level", types.DiagnosticSeverity.Hint),
+            ("numbering", types.DiagnosticSeverity.Error),
+        ]
+
+
+async def test_an_invalid_file_is_a_diagnostic_on_it_and_defaults_apply(tmp_path: Path) -> None:
+    config = tmp_path / ".plan-lsp.toml"
+    config.write_text('severity = { heading-level = "error" }\nmaxDiagnostics = "many"\n')
+    doc = (tmp_path / "a-plan.md").as_uri()
+    async with session(root=str(tmp_path)) as client:
+        open_doc(client, doc, DEMOTED)
+        got = await diagnostics(client, doc, version=1)
+        # The valid setting applies; the invalid one keeps its default.
+        assert _levels(got) == [("heading-level", types.DiagnosticSeverity.Error)]
+        [problem] = await diagnostics(client, config.as_uri())
+        assert (problem.code, problem.severity, problem.range.start.line) == (
+            "invalid-config",
+            types.DiagnosticSeverity.Error,
+            1,
+        )
+        assert problem.message == "'maxDiagnostics' must be a whole number ≥ 0 (defaults apply)"
+        mark = len(client.published)  # type: ignore[attr-defined]
+        config.write_text("severity = [\n")  # not TOML at all: defaults everywhere
+        _notify(client, config, types.FileChangeType.Changed)
+        got = await diagnostics(client, doc, version=1, after=mark)
+        assert _levels(got) == [("heading-level", types.DiagnosticSeverity.Warning)]
+        [problem] = await diagnostics(client, config.as_uri(), after=mark)
+        assert problem.message.startswith("invalid TOML")
+        mark = len(client.published)  # type: ignore[attr-defined]
+        config.write_text("")  # fixed: the diagnostic on the file is cleared
+        _notify(client, config, types.FileChangeType.Changed)
+        assert await diagnostics(client, config.as_uri(), after=mark) == []
+
+
+async def test_each_workspace_folder_has_its_own_file(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (b / ".plan-lsp.toml").write_text('severity = { heading-level = "error" }\n')
+    async with session(root=str(a)) as client:
+        client.workspace_did_change_workspace_folders(
+            types.DidChangeWorkspaceFoldersParams(
+                event=types.WorkspaceFoldersChangeEvent(
+                    added=[types.WorkspaceFolder(uri=b.as_uri(), name="b")], removed=[]
+                )
+            )
+        )
+        _notify(client, b / ".plan-lsp.toml", types.FileChangeType.Created)  # read it now
+        for folder, level in (
+            (a, types.DiagnosticSeverity.Warning),
+            (b, types.DiagnosticSeverity.Error),
+        ):
+            doc = (folder / "x-plan.md").as_uri()
+            open_doc(client, doc, DEMOTED)
+            got = await diagnostics(client, doc, version=1)
+            assert _levels(got) == [("heading-level", level)], folder
