@@ -25,7 +25,7 @@ def test_headings_with_exact_title_ranges_and_unicode() -> None:
     ]
 
 
-def test_fields_and_tokens_everywhere_including_code_fences() -> None:
+def test_fields_and_tokens_flagged_in_code_and_absent_from_comments() -> None:
     text = (
         "# T <<Name>>\n"
         "\n"
@@ -35,14 +35,17 @@ def test_fields_and_tokens_everywhere_including_code_fences() -> None:
         "```\n"
         "`x.<<EXT>>` and a << b >> c and <<>> and << X>>\n"
         "{% if x %}\n"
+        "<!-- <<[UNRESOLVED]>> {{ IN_COMMENT }} -->\n"
+        "text <!-- <<HIDDEN>> --> and `foo::{{closure}}`\n"
     )
     out = parse(text)
     assert out.markers == [
         Marker("field", "Name", sp(0, 4, 12)),
-        Marker("field", "CMD", sp(3, 4, 11)),
-        Marker("token", "OTHER", sp(3, 12, 23)),
-        Marker("field", "EXT", sp(6, 3, 10)),
+        Marker("field", "CMD", sp(3, 4, 11), code=True),
+        Marker("token", "OTHER", sp(3, 12, 23), code=True),
+        Marker("field", "EXT", sp(6, 3, 10), code=True),
         Marker("token", "if x", sp(7, 0, 10)),
+        Marker("token", "closure", sp(9, 35, 46), code=True),
     ]
 
 

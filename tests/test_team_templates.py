@@ -120,7 +120,8 @@ def test_template_option_forces_a_kind_by_name_or_path(workspace: Path) -> None:
     by_name = run("check", "--template", "runbook", "notes.md", cwd=workspace)
     by_path = run("check", "--template", ".plan-templates/runbook.md", "notes.md", cwd=workspace)
     assert by_name.stdout == by_path.stdout
-    assert "Missing section '# Runbook: <<SERVICE>>'" in by_name.stdout
+    assert "title-mismatch Title 'Anything' does not follow the template's title" in by_name.stdout
+    assert "Missing section '## Overview'" in by_name.stdout  # the title hides nothing
 
 
 def test_a_broken_template_is_reported_and_the_others_still_work(workspace: Path) -> None:

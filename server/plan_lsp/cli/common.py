@@ -52,12 +52,19 @@ def registry(folder: Path | None) -> Any:
 
 
 def folder_for(path: str) -> Path | None:
-    """The templates folder governing ``path``: the nearest ancestor's, else the current one's."""
+    """The templates folder governing ``path``: the nearest ancestor's, else the current one's;
+    with none, a spec-kit repository's ``.specify/templates``."""
+    from plan_lsp.core.paths import SPECKIT_DIR
     from plan_lsp.workspace.files import find_folder
 
     parent = os.path.dirname(os.path.abspath(path))
     if parent not in _FOLDERS:
-        _FOLDERS[parent] = find_folder(Path(parent)) or find_folder(Path.cwd())
+        _FOLDERS[parent] = (
+            find_folder(Path(parent))
+            or find_folder(Path.cwd())
+            or find_folder(Path(parent), SPECKIT_DIR)
+            or find_folder(Path.cwd(), SPECKIT_DIR)
+        )
     return _FOLDERS[parent]
 
 

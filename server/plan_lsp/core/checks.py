@@ -14,12 +14,20 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from plan_lsp.core import links, rules
+from plan_lsp.core import links, placeholders, rules
 from plan_lsp.core.codes import CODES as CODES
 from plan_lsp.core.codes import DEFAULT_SEVERITY as DEFAULT_SEVERITY
 from plan_lsp.core.codes import SEVERITIES as SEVERITIES
 from plan_lsp.core.codes import Finding
-from plan_lsp.core.outline import Block, Heading, Labeled, Outline, front_matter_end
+from plan_lsp.core.outline import (
+    Block,
+    Heading,
+    Labeled,
+    Outline,
+    front_matter_end,
+    prose,
+    prose_lines,
+)
 from plan_lsp.core.schema import Numbered, Schema, SectionSpec, numbered, title_key
 from plan_lsp.core.structure import Placed, Structure, match
 from plan_lsp.core.text import Pos, Span
@@ -38,6 +46,8 @@ class Context:
     """The document's path, for its relative links."""
     lookup: Callable[[str], list[str] | None] | None = None
     """What exists beside the document (see :mod:`plan_lsp.core.links`); None: links not checked."""
+    refs: frozenset[str] | None = None
+    """The document's link reference labels (computed on first use)."""
 
     def is_optional(self, spec: SectionSpec) -> bool:
         return spec.optional or bool(
@@ -221,7 +231,7 @@ def check_order(ctx: Context) -> Iterator[Finding]:
                     spec=spec.id,
                 )
                 continue
-            if spec.id in seen and not spec.repeat:
+            if spec.id in seen and not (spec.repeat or spec.repeatable):
                 continue  # a duplicate; reported by check_duplicates
             seen.add(spec.id)
             seq.append((spec.id, child))
@@ -294,7 +304,7 @@ def check_duplicates(ctx: Context) -> Iterator[Finding]:
         first: dict[int, Placed] = {}
         for child in parent.children:
             spec = child.spec
-            if spec is None or spec.repeat:
+            if spec is None or spec.repeat or spec.repeatable:
                 continue
             if spec.id in first:
                 yield _f(
@@ -350,8 +360,14 @@ def check_numbering(ctx: Context) -> Iterator[Finding]:
         if n is None:
             continue
         parent_spec = node.parent.spec if node.parent is not None else None
-        if spec.depth > 1 and parent_spec is not None and not parent_spec.repeat:
-            continue
+        owner = ctx.schema.sections[spec.parent] if spec.parent is not None else None
+        if (
+            spec.depth > 1
+            and parent_spec is not None
+            and not parent_spec.repeat
+            and (owner is None or owner.repeat)
+        ):
+            continue  # its numbered parent is missing: the numbers' prefix is unknown
         expected = _expected_prefix(ctx, node)
         if spec.depth > len(expected):
             expected = [*list(n.numbers[: spec.depth - len(expected)]), *expected]
@@ -374,20 +390,51 @@ def check_numbering(ctx: Context) -> Iterator[Finding]:
 # -- content -----------------------------------------------------------------------------------
 
 
+def _refs(ctx: Context) -> frozenset[str]:
+    if ctx.refs is None:
+        ctx.refs = frozenset().union(*(s.block.refs for s in ctx.outline.sections))
+    return ctx.refs
+
+
 def section_fields(ctx: Context, block: Block, base: int) -> Iterator[Finding]:
-    """``<<FIELD>>`` markers still to resolve, and ``{{token}}`` left from a raw template."""
+    """``<<FIELD>>`` markers still to resolve, ``{{token}}`` left from a raw template, and the
+    template's declared placeholders (``{…}``, ``NNNN``) left as they were. Nothing in an HTML
+    comment counts; in code, only a field the template itself has (``foo::{{closure}}`` is code)."""
     for m in block.markers:
         if m.kind == "field":
             spec = ctx.schema.field(m.name)
+            if m.code and spec is None:
+                continue
             what = f": {spec.description}" if spec is not None and spec.description else ""
             yield _f(
                 ctx, "unresolved-field", f"Unresolved field '{m.name}'{what}", m.span, field=m.name
             )
-        else:
+        elif not m.code or ctx.schema.field(m.name) is not None:
             line = ctx.outline.lines[base + m.span.start.line]
             text = line[m.span.start.character : m.span.end.character]
             yield _f(
                 ctx, "template-token", f"Leftover template token '{text}'", m.span, token=m.name
+            )
+    syntaxes = ctx.schema.syntaxes
+    if not syntaxes:
+        return
+    lines = ctx.outline.lines
+    for n in prose_lines(block):
+        raw = lines[base + n] if base + n < len(lines) else ""
+        hits = placeholders.find(syntaxes, raw, _refs(ctx))
+        if not hits:
+            continue
+        text = prose(raw)
+        for a, b in hits:
+            if text[a:b] != raw[a:b]:
+                continue  # in a code span or an inline comment
+            shown = raw[a:b] if b - a <= 60 else raw[a : a + 57] + "…"
+            yield _f(
+                ctx,
+                "unresolved-field",
+                f"Unresolved placeholder '{shown}'",
+                Span(Pos(n, a), Pos(n, b)),
+                field=raw[a:b],
             )
 
 
@@ -423,7 +470,7 @@ SECTION_CHECKS: tuple[SectionCheck, ...] = (section_fields, section_values)
 
 def check_sections(ctx: Context) -> Iterator[Finding]:
     """The per-section checks, from each block's cache where it is still valid."""
-    key = ("findings", ctx.schema.version)
+    key = ("findings", ctx.schema.version, _refs(ctx) if ctx.schema.syntaxes else None)
     for sec in ctx.outline.sections:
         block = sec.block
         found = block.cache.get(key)
@@ -469,6 +516,24 @@ def check_front(ctx: Context) -> Iterator[Finding]:
             line=prev_line + 1,
             section=ff.label,
         )
+
+
+def check_title(ctx: Context) -> Iterator[Finding]:
+    """A claimed document's first heading stands for the template's title; one that does not
+    follow the title's words is reported once (every other check goes on)."""
+    title = ctx.schema.title
+    if title is None:
+        return
+    for node in ctx.structure.instances(title)[:1]:
+        if not ctx.schema.matches(title, node.heading.title):
+            yield _f(
+                ctx,
+                "title-mismatch",
+                f"Title '{node.heading.title}' does not follow the template's title "
+                f"'{title.hashes} {title.title}'",
+                ctx.heading_span(node.heading),
+                spec=title.id,
+            )
 
 
 def check_links(ctx: Context) -> Iterator[Finding]:
@@ -559,6 +624,7 @@ def check_status(ctx: Context) -> Iterator[Finding]:
 Check = Callable[[Context], Iterator[Finding]]
 
 CHECKS: tuple[Check, ...] = (
+    check_title,
     check_missing,
     check_front,
     check_order,

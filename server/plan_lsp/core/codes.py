@@ -35,6 +35,7 @@ CODES = (
     "numbering",
     "broken-link",
     "status-mismatch",
+    "title-mismatch",
 )
 SEVERITIES = ("error", "warning", "information", "hint")
 DEFAULT_SEVERITY: dict[str, str] = {
@@ -49,6 +50,7 @@ DEFAULT_SEVERITY: dict[str, str] = {
     "numbering": "warning",
     "broken-link": "warning",
     "status-mismatch": "error",
+    "title-mismatch": "warning",
 }
 DESCRIPTIONS: dict[str, str] = {
     "missing-section": "a required section (or front field) is absent; names it and where it "

@@ -7,6 +7,7 @@ diagnostics.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING
 from plan_lsp.core import schema as schema_mod
 from plan_lsp.core import templates
 from plan_lsp.core.outline import Outline
-from plan_lsp.core.paths import DEFAULT_DIR, kind_name
+from plan_lsp.core.paths import DEFAULT_DIR, kind_name, speckit_kind
 
 __all__ = ["DEFAULT_DIR", "Kind", "Registry", "kind_name"]
 from plan_lsp.core.schema import Schema
@@ -45,7 +46,41 @@ class Kind:
 
 def load_kind(name: str, text: str, path: str | None = None) -> Kind:
     """A kind from a template's text. Raises :class:`templates.TemplateError` if unusable."""
-    return Kind(name, schema_mod.build(templates.load(name, text)), path)
+    source = templates.load(name, text)
+    if path is not None and speckit_kind(path) is not None:
+        source = _speckit(source, name)
+    return Kind(name, schema_mod.build(source), path)
+
+
+# spec-kit's own conventions: ``[FEATURE]``-style tokens (taken from the template itself) and
+# ``[NEEDS CLARIFICATION: …]`` are placeholders; the task list's generator notes may go.
+_SPECKIT_TOKEN = re.compile(r"\[(?:[A-Z][A-Z0-9 _]{2,40}|###-[a-z-]{1,40})\]")
+_SPECKIT_OPTIONAL = {
+    "tasks": (
+        "Execution Flow (main)",
+        "Format: `[ID] [P?] Description`",
+        "Path Conventions",
+        "Parallel Example",
+        "Notes",
+        "Task Generation Rules",
+        "Validation Checklist",
+    ),
+    "plan": ("Execution Flow (/plan command scope)",),
+}
+
+
+def _speckit(source: templates.TemplateSource, name: str) -> templates.TemplateSource:
+    meta = source.metadata
+    tokens = sorted(
+        {m.group(0) for m in _SPECKIT_TOKEN.finditer(source.body)} - {"[NEEDS CLARIFICATION]"}
+    )
+    new = dataclasses.replace(
+        meta,
+        applies_to=meta.applies_to or (f"**/specs/*/{name}.md",),
+        placeholders=meta.placeholders or ("[NEEDS CLARIFICATION: …]", *tokens),
+        optional=meta.optional or _SPECKIT_OPTIONAL.get(name, ()),
+    )
+    return dataclasses.replace(source, metadata=new)
 
 
 @lru_cache(maxsize=1)
@@ -160,7 +195,7 @@ class Registry:
 
     def load(self, path: str, text: str | None) -> list[Problem]:
         """(Re)load one template file; ``text`` None means it is gone. Returns its problems."""
-        name = kind_name(path)
+        name = speckit_kind(path) or (None if "-template." in path else kind_name(path))
         if name is None:
             return []
         if text is None:

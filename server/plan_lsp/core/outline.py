@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -48,6 +49,8 @@ class Marker:
     kind: str
     name: str
     span: Span
+    code: bool = False
+    """Inside a code block or a code span: a field only if the template has it there."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +113,10 @@ class Block:
     tasks_total: int = 0
     tables: list[Table] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
+    skip: list[tuple[int, int]] = field(default_factory=list)
+    """Relative line ranges that are not prose: code blocks and HTML comments."""
+    refs: frozenset[str] = frozenset()
+    """Link reference labels defined in this block (``[label]: url``), normalized."""
     cache: dict[Any, Any] = field(default_factory=dict)
     """Results derived from this block alone (per-section findings), reused while it lives."""
 
@@ -148,7 +155,7 @@ class Section:
                 )
             elif key == "markers":
                 hit = (
-                    [Marker(m.kind, m.name, _shift(m.span, by)) for m in b.markers]
+                    [Marker(m.kind, m.name, _shift(m.span, by), m.code) for m in b.markers]
                     if by
                     else (b.markers)
                 )
@@ -302,7 +309,8 @@ def _parse_range(
     sections = []
     for j, b in enumerate(blocks):
         _finish(b, piece, bounds[j], max(front - bounds[j], 0))
-        b.markers = _markers_in(piece, bounds[j], bounds[j + 1])
+        b.refs = _refs_in(piece, bounds[j], b)
+        b.markers = _markers_in(piece, bounds[j], bounds[j + 1], b.skip)
         sections.append(Section(lo + bounds[j], lo + bounds[j + 1], b))
     return sections, setext, tokens
 
@@ -345,6 +353,11 @@ def _collect(
 ) -> None:
     """Record what ``tok`` adds to ``block`` (positions relative to ``base``)."""
     t = tok.type
+    if tok.level == 0 and tok.map and tok.nesting >= 0 and t != "heading_open":
+        if t in ("fence", "code_block") or (t == "html_block" and _is_comment(tok.content)):
+            block.skip.append((tok.map[0] - base, tok.map[1] - base))
+        if t in _CONTENT and not (t == "html_block" and _is_comment(tok.content)):
+            block.has_content = True
     if t == "inline" and tok.map:
         prev = tokens[i - 1].type if i else ""
         if prev == "paragraph_open":
@@ -356,9 +369,7 @@ def _collect(
                     block.tasks_done += 1
             if "**" in content:
                 for ln in range(tok.map[0], tok.map[1]):
-                    lab = _label(lines[ln], ln - base)
-                    if lab is not None:
-                        block.labels.append(lab)
+                    block.labels.extend(_labels(lines[ln], ln - base))
         if "](" in tok.content:
             block.links += _links(tok, lines, base)
         elif table.in_thead:
@@ -373,6 +384,33 @@ def _collect(
         table.rows += 1
     elif t == "table_close":
         block.tables.append(Table(table.line, tuple(table.header), table.rows))
+
+
+_CONTENT = frozenset(
+    {
+        "paragraph_open",
+        "bullet_list_open",
+        "ordered_list_open",
+        "blockquote_open",
+        "fence",
+        "code_block",
+        "table_open",
+        "hr",
+        "html_block",
+    }
+)
+"""Top-level tokens that are a section's content (a heading and an HTML comment are not)."""
+
+
+def _is_comment(html: str) -> bool:
+    """Whether an HTML block is only comments."""
+    rest = html.strip()
+    while rest.startswith("<!--"):
+        end = rest.find("-->", 4)
+        if end < 0:
+            return True
+        rest = rest[end + 3 :].strip()
+    return not rest
 
 
 _RAW_LINK = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s()]+(?:\([^\s()]*\)[^\s()]*)*)")
@@ -412,41 +450,150 @@ def _links(tok: Token, lines: list[str], base: int) -> list[Link]:
     return out
 
 
+def ref_label(text: str) -> str:
+    """A link label as markdown-it compares them."""
+    return " ".join(text.split()).upper()
+
+
+def _refs_in(lines: list[str], base: int, block: Block) -> frozenset[str]:
+    """The link reference labels defined in a block (``[label]: url``): the lines that may be
+    definitions, each confirmed by markdown-it (the token stream does not carry them)."""
+    out: set[str] = set()
+    for n in prose_lines(block):
+        raw = lines[base + n]
+        s = raw.lstrip(" ")
+        if not s.startswith("[") or "]:" not in s or len(raw) - len(s) > 3:
+            continue
+        env: dict[str, Any] = {}
+        _parse.parser().parse(s + "\n", env)
+        out.update((env.get("references") or {}).keys())
+    return frozenset(out)
+
+
 def _finish(block: Block, lines: list[str], base: int, skip: int) -> None:
-    start = base + max(block.body_offset, skip)
-    block.has_content = any(lines[n].strip() for n in range(start, base + block.length))
+    """Content is known from the tokens (:func:`_collect`); nothing more to do per block."""
 
 
-def _label(raw: str, line: int) -> Labeled | None:
+# A further ``**Label:**`` on the same line after a ``|`` (``**Branch**: … | **Date**: …``).
+_MORE_LABEL = re.compile(r"[ \t]+\|[ \t]+(?=\*\*[^*\n]+?(?::\*\*|\*\*:))")
+_NEXT_LABEL = re.compile(r"\*\*(?P<label>[^*\n]+?)(?::\*\*|\*\*:)[ \t]*")
+_TRAILING_COMMENT = re.compile(r"[ \t]*<!--(?:(?!-->).){0,500}-->[ \t]*$")
+
+
+def _labels(raw: str, line: int) -> list[Labeled]:
+    """The labelled fields of a line: ``**Label:** value``, several when separated by ``|``; a
+    trailing HTML comment is no part of a value."""
     m = LABEL_RE.match(raw)
     if m is None:
-        return None
-    label = m.group("label").strip()
-    ls = m.start("label")
+        return []
+    out: list[Labeled] = []
+    label, ls = m.group("label"), m.start("label")
     vs, ve = m.start("value"), m.end("value")
-    return Labeled(
-        label,
-        m.group("value"),
-        Span(Pos(line, ls), Pos(line, ls + len(m.group("label")))),
-        Span(Pos(line, vs), Pos(line, ve)),
-    )
+    while True:
+        value = raw[vs:ve]
+        more = _MORE_LABEL.search(value)
+        end = vs + more.start() if more is not None else ve
+        text = raw[vs:end]
+        c = _TRAILING_COMMENT.search(text)
+        if c is not None:
+            text = text[: c.start()]
+        out.append(
+            Labeled(
+                label.strip(),
+                text,
+                Span(Pos(line, ls), Pos(line, ls + len(label))),
+                Span(Pos(line, vs), Pos(line, vs + len(text))),
+            )
+        )
+        if more is None:
+            return out
+        nxt = _NEXT_LABEL.match(raw, vs + more.end())
+        if nxt is None:
+            return out
+        label, ls = nxt.group("label"), nxt.start("label")
+        vs = nxt.end()
 
 
-def _markers_in(lines: list[str], start: int, end: int) -> list[Marker]:
-    """Markers of lines ``start``..``end`` (positions relative to ``start``)."""
+def prose_lines(block: Block) -> Iterator[int]:
+    """Relative lines of a block that are prose (not in a code block or an HTML comment)."""
+    skip = block.skip
+    k = 0
+    for n in range(block.length):
+        while k < len(skip) and skip[k][1] <= n:
+            k += 1
+        if k < len(skip) and skip[k][0] <= n:
+            continue
+        yield n
+
+
+def prose(line: str) -> str:
+    """``line`` with its code spans and inline HTML comments blanked out (same length), as
+    markdown-it reads them."""
+    if "`" not in line and "<!--" not in line:
+        return line
+    children = inline_parser().parseInline(line)[0].children or []
+    out = list(line)
+    pos = 0
+    for child in children:
+        if child.type == "code_inline":
+            a = line.find(child.markup, pos)
+            if a < 0:
+                continue
+            b = line.find(child.markup, a + len(child.markup))
+            b = len(line) if b < 0 else b + len(child.markup)
+        elif child.type == "html_inline" and child.content.startswith("<!--"):
+            a = line.find(child.content, pos)
+            if a < 0:
+                continue
+            b = a + len(child.content)
+        else:
+            continue
+        out[a:b] = " " * (b - a)
+        pos = b
+    return "".join(out)
+
+
+def _markers_in(
+    lines: list[str], start: int, end: int, skip: list[tuple[int, int]] | None = None
+) -> list[Marker]:
+    """Markers of lines ``start``..``end`` (positions relative to ``start``). HTML comments
+    hold none; those in code blocks and code spans are flagged ``code``."""
     out: list[Marker] = []
+    ranges = skip or []
     for n in range(start, end):
         line = lines[n]
         if "<<" not in line and "{{" not in line and "{%" not in line:
             continue
+        in_block = False
+        for a, b in ranges:
+            if a <= n - start < b:
+                in_block = True
+                if _is_comment_line(lines, start + a, start + b):
+                    in_block = False
+                    line = ""
+                break
+        masked = line if in_block else prose(line)
         for m in _MARKER_RE.finditer(line):
             span = Span(Pos(n - start, m.start()), Pos(n - start, m.end()))
+            code = in_block or masked[m.start() : m.end()] != m.group(0)
+            if code and "<!--" in line and _in_comment(line, m.start()):
+                continue
             if m.group(1) is not None:
-                out.append(Marker("field", m.group(1), span))
+                out.append(Marker("field", m.group(1), span, code))
             else:
                 name = m.group(2) if m.group(2) is not None else (m.group(3) or "")
-                out.append(Marker("token", name.strip(), span))
+                out.append(Marker("token", name.strip(), span, code))
     return out
+
+
+def _is_comment_line(lines: list[str], a: int, b: int) -> bool:
+    return lines[a].lstrip().startswith("<!--")
+
+
+def _in_comment(line: str, col: int) -> bool:
+    """Whether column ``col`` lies inside an inline HTML comment of ``line``."""
+    a = line.rfind("<!--", 0, col + 1)
+    return a >= 0 and line.find("-->", a + 4) >= col
 
 
 # -- incremental -------------------------------------------------------------------------------

@@ -7,6 +7,20 @@ MARKDOWN_SUFFIXES = (".md", ".markdown", ".mdown", ".mkd")
 """File name endings of Markdown files (compared in lower case)."""
 TEMPLATE_SUFFIXES = (".md.j2", ".md")
 DEFAULT_DIR = ".plan-templates"
+SPECKIT_DIR = ".specify/templates"
+"""Where GitHub spec-kit installs its templates (``plan-template.md``, ``spec-template.md`` …):
+used with no set-up when no ``.plan-templates`` folder is found."""
+SPECKIT_KINDS = ("plan", "spec", "tasks")
+
+
+def speckit_kind(path: str) -> str | None:
+    """``…/.specify/templates/plan-template.md`` -> ``plan`` (the documents spec-kit writes)."""
+    posix = path.replace("\\", "/")
+    folder, _, name = posix.rpartition("/")
+    if not folder.endswith(SPECKIT_DIR) or not name.endswith("-template.md"):
+        return None
+    kind = name[: -len("-template.md")]
+    return kind if kind in SPECKIT_KINDS else None
 
 
 def is_markdown(path: str) -> bool:

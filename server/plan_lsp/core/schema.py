@@ -13,8 +13,9 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from plan_lsp.core import rules, templates
+from plan_lsp.core import placeholders, rules, templates
 from plan_lsp.core.outline import FIELD_RE, Outline, parse
+from plan_lsp.core.placeholders import Pattern, Syntax
 from plan_lsp.core.templates import Metadata, TemplateSource, field_key
 
 # ``Phase 1: Foundation``, ``Step 2.3 - Wiring``, ``Phase 4``.
@@ -24,8 +25,30 @@ NUMBERED_RE = re.compile(
 ENUM_SEP = re.compile(r"\s+\|\s+")
 
 
+# ``(Optional)``, ``*(mandatory)*``, ``(if applicable)``, ``*(include if feature involves data)*``:
+# how templates say whether a section may be left out. Documents may keep or drop them.
+_DECORATION = re.compile(
+    r"[*_]{0,3}\(\s{0,3}(optional|mandatory|required|if applicable|include if[^()\n]{0,100})"
+    r"\s{0,3}\)[*_]{0,3}",
+    re.I,
+)
+_OPTIONAL_WORD = re.compile(r"\boptional\b", re.I)
+
+
+def decoration(title: str) -> str | None:
+    """``optional`` or ``mandatory`` when a template heading says so in its own words."""
+    m = _DECORATION.search(title)
+    if m is None:
+        return None
+    word = m.group(1).lower()
+    return "mandatory" if word in ("mandatory", "required") else "optional"
+
+
 def title_key(title: str) -> str:
-    """Forgiving form of a heading title: case, spacing, punctuation and ``&``/``and`` ignored."""
+    """Forgiving form of a heading title: case, spacing, punctuation, ``&``/``and`` and
+    ``(Optional)``-style decorations ignored."""
+    if "(" in title:
+        title = _DECORATION.sub(" ", title)
     t = title.lower().replace("&", " and ")
     t = re.sub(r"[\W_]+", " ", t)
     return " ".join(t.split())
@@ -59,8 +82,13 @@ class SectionSpec:
     parent: int | None
     children: list[int] = field(default_factory=list)
     key: str = ""
-    pattern: re.Pattern[str] | None = None
+    pattern: Pattern | None = None
     """For titles with fields: the fields are wildcards."""
+    repeatable: bool = False
+    """A pattern the template writes more than once among its siblings: any number of them."""
+    start_number: int = 1
+    """For numbered sections: the number the template starts at (``Phase 0``)."""
+    mandatory: bool = False
     repeat: str | None = None
     """For numbered sections: the label key (``phase``); ``depth`` numbers follow it."""
     repeat_label: str = ""
@@ -124,6 +152,8 @@ class Schema:
     version: str
     heading_lines: frozenset[int] = frozenset()
     """Lines of ``rendered`` that are headings (code fences excluded)."""
+    syntaxes: tuple[Syntax, ...] = ()
+    """Declared placeholder syntaxes (besides ``{{…}}`` fields)."""
 
     @property
     def metadata(self) -> Metadata:
@@ -131,7 +161,13 @@ class Schema:
 
     @property
     def title(self) -> SectionSpec | None:
-        return self.sections[0] if self.sections and self.sections[0].parent is None else None
+        """The template's first heading when it is the title: the only one at its level, every
+        other heading below it (a template of ``##`` sections alone has no title)."""
+        if not self.sections or self.sections[0].parent is not None:
+            return None
+        if any(s.parent is None for s in self.sections[1:]):
+            return None
+        return self.sections[0]
 
     def roots(self) -> list[SectionSpec]:
         return [s for s in self.sections if s.parent is None]
@@ -170,26 +206,33 @@ class Schema:
                 and len(n.numbers) == (spec.depth)
             )
         if spec.pattern is not None:
-            return spec.pattern.match(" ".join(title.split())) is not None
+            return spec.pattern.match(_DECORATION.sub(" ", title) if "(" in title else title)
         return title_key(title) == spec.key
 
 
-def _pattern(title: str) -> re.Pattern[str] | None:
-    parts = FIELD_RE.split(title)
-    if len(parts) == 1:
-        return None
-    # split() alternates text and field names.
-    rx = ""
-    for i, part in enumerate(parts):
-        if i % 2:
-            rx += "(.+?)"
-        else:
-            rx += (
-                r"\s+".join(re.escape(w) for w in part.split(" "))
-                if part.strip()
-                else (r"\s*" if part else "")
-            )
-    return re.compile(rx + r"\s*$", re.I)
+def _pattern(title: str, syntaxes: tuple[Syntax, ...]) -> Pattern | None:
+    """A heading title's fields (``<<…>>`` and declared placeholders) as wildcards."""
+    if "(" in title:
+        title = _DECORATION.sub(" ", title).strip()
+    spans = [(m.start(), m.end()) for m in FIELD_RE.finditer(title)]
+    spans += placeholders.find(syntaxes, title)
+    return placeholders.pattern(title, spans)
+
+
+def _comment_says_optional(lines: list[str], line: int) -> bool:
+    """Whether an HTML comment just above a template heading says the section is optional
+    (MADR: ``<!-- This is an optional element. Feel free to remove. -->``)."""
+    n = line - 1
+    while n >= 0 and not lines[n].strip():
+        n -= 1
+    if n < 0 or not lines[n].rstrip().endswith("-->"):
+        return False
+    text = []
+    for k in range(n, max(n - 50, -1), -1):
+        text.append(lines[k])
+        if "<!--" in lines[k]:
+            return bool(_OPTIONAL_WORD.search(" ".join(text)))
+    return False
 
 
 def build(source: TemplateSource) -> Schema:
@@ -203,6 +246,8 @@ def from_outline(source: TemplateSource, outline: Outline) -> Schema:
     meta = source.metadata
     lines = outline.lines
     problems: list[tuple[str, int | None]] = list(meta.problems)
+    syntaxes, bad = placeholders.compile_all(meta.placeholders)
+    problems += [(f"placeholders: {msg}", None) for msg in bad]
     # Rendering keeps template lines when the front matter is dropped; map back for messages.
     shift = source.body_line - (source.front.count("\n") if source.front else 0)
 
@@ -223,12 +268,23 @@ def from_outline(source: TemplateSource, outline: Outline) -> Schema:
             else [s.id for s in sections if s.parent is None]
         )
         num = numbered(h.title) if "<<" not in h.title.split(":")[0] else None
+        if num is not None and placeholders.find(syntaxes, num.label):
+            num = None
+        pat = _pattern(h.title, syntaxes) if num is None else None
         existing: SectionSpec | None = None
         if num is not None:
             rkey = title_key(num.label)
             for sid in siblings:
                 sp = sections[sid]
                 if sp.repeat == rkey and sp.depth == len(num.numbers):
+                    existing = sp
+                    break
+        elif pat is not None:
+            # A pattern written twice among its siblings is one repeatable section.
+            for sid in siblings:
+                sp = sections[sid]
+                if sp.pattern is not None and sp.level == h.level:
+                    sp.repeatable = True
                     existing = sp
                     break
         else:
@@ -267,17 +323,32 @@ def from_outline(source: TemplateSource, outline: Outline) -> Schema:
             spec.repeat = title_key(num.label)
             spec.repeat_label = num.label
             spec.depth = len(num.numbers)
+            spec.start_number = num.numbers[-1]
             spec.key = ""
         else:
-            spec.pattern = _pattern(h.title)
+            spec.pattern = pat
             if spec.pattern is not None:
                 spec.key = ""
         names = {spec.key, spec.repeat or "", title_key(spec.display)} - {""}
-        spec.optional = bool(names & optional_keys)
+        said = decoration(h.title)
+        spec.mandatory = said == "mandatory"
+        spec.optional = (
+            bool(names & optional_keys)
+            or said == "optional"
+            or _comment_says_optional(lines, sec.start)
+        )
         sections.append(spec)
         if parent is not None:
             sections[parent].children.append(spec.id)
         stack.append((h.level, spec.id))
+
+    if any(s.mandatory for s in sections):
+        # The template marks its mandatory sections: the others (outside them) may be left out.
+        for s in sections:
+            within = s.mandatory or any(a.mandatory for a in _ancestors(sections, s))
+            below = any(d.mandatory for d in _descendants(sections, s))
+            if not (within or below) and not (s.id == 0 and s.parent is None):
+                s.optional = True
 
     known = (
         {title_key(s.display) for s in sections}
@@ -338,7 +409,17 @@ def from_outline(source: TemplateSource, outline: Outline) -> Schema:
     version = hashlib.sha256(source.text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     heading_lines = frozenset(h.line for h in outline.headings)
     return Schema(
-        source.name, source, lines, sections, front, fields, enums, problems, version, heading_lines
+        source.name,
+        source,
+        lines,
+        sections,
+        front,
+        fields,
+        enums,
+        problems,
+        version,
+        heading_lines,
+        syntaxes,
     )
 
 
@@ -373,6 +454,24 @@ def _rule_problems(
         for title in rule.sections:
             if title_key(title) not in known:
                 out.append((f"rule {n}: section '{title}' is not in the template", rule.line))
+    return out
+
+
+def _ancestors(sections: list[SectionSpec], spec: SectionSpec) -> list[SectionSpec]:
+    out = []
+    while spec.parent is not None:
+        spec = sections[spec.parent]
+        out.append(spec)
+    return out
+
+
+def _descendants(sections: list[SectionSpec], spec: SectionSpec) -> list[SectionSpec]:
+    out = []
+    todo = list(spec.children)
+    while todo:
+        s = sections[todo.pop()]
+        out.append(s)
+        todo.extend(s.children)
     return out
 
 

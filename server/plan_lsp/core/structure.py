@@ -55,7 +55,7 @@ class Structure:
         out: list[int] = []
         n: Placed | None = node
         while n is not None and n.spec is not None and n.spec.repeat:
-            out.append(n.ordinal)
+            out.append(n.ordinal + n.spec.start_number - 1)
             n = n.parent
         out.reverse()
         return out
@@ -119,13 +119,27 @@ def match(outline: Outline, schema: Schema) -> Structure:
             cands = index.candidates(h.title)
             block.cache[key] = cands
         spec: SectionSpec | None = None
-        if len(cands) == 1:
+        # Expected here: a child of the nearest matched ancestor at a lower heading level.
+        context = [p for p in stack if p.level < h.level]
+        ancestors = [p.spec.id for p in reversed(context) if p.spec is not None]
+        parent_id = ancestors[0] if ancestors else None
+        if cands:
+            # A pattern matches only at its own level under its own parent; a literal section
+            # at another level is not that section when its parent is not here either (a
+            # same-named subsection elsewhere does not take its place).
+            cands = [
+                c
+                for c in cands
+                if (c.level == h.level and (c.pattern is None or c.parent == parent_id))
+                or (c.pattern is None and (c.parent == parent_id or h.level < c.level))
+            ]
+        title = schema.title
+        if not nodes and title is not None and h.level == title.level and i <= 1:
+            # The first heading of a claimed document is its title, whatever its words.
+            spec = title
+        elif len(cands) == 1:
             spec = cands[0]
         elif cands:
-            # Expected here: a child of the nearest matched ancestor at a lower heading level.
-            context = [p for p in stack if p.level < h.level]
-            ancestors = [p.spec.id for p in reversed(context) if p.spec is not None]
-            parent_id = ancestors[0] if ancestors else None
             all_ancestors = {p.spec.id for p in stack if p.spec is not None}
             spec = (
                 next((c for c in cands if c.parent == parent_id), None)

@@ -23,7 +23,9 @@ from plan_lsp.core.resources import builtin_text as builtin_text
 
 META_KEY = "plan-lsp"
 MAX_OUTPUT = 5_000_000
-META_KEYS = frozenset({"description", "applies-to", "optional", "fields", "severity", "rules"})
+META_KEYS = frozenset(
+    {"description", "applies-to", "optional", "fields", "severity", "rules", "placeholders"}
+)
 FIELD_META_KEYS = frozenset({"description", "values", "default"})
 
 # ``{{ Step Title }}``: a placeholder that is a name (words, spaces, dashes), not an expression.
@@ -73,6 +75,8 @@ class Metadata:
     problems: tuple[tuple[str, int | None], ...] = ()
     rules: tuple[rules_.Rule, ...] = ()
     """Status-aware rules (:mod:`plan_lsp.core.rules`)."""
+    placeholders: tuple[str, ...] = ()
+    """Declared placeholder syntaxes (``{…}``, ``NNNN``; see :mod:`plan_lsp.core.placeholders`)."""
     """Unknown keys and wrong types: (message, zero-based line in the template)."""
 
     def field(self, name: str) -> FieldMeta | None:
@@ -165,7 +169,7 @@ def _metadata(meta: Any, raw: str) -> Metadata:
         problems.append(("'description' must be text", _line_of(raw, "description")))
         description = ""
     lists: dict[str, tuple[str, ...]] = {}
-    for key in ("applies-to", "optional"):
+    for key in ("applies-to", "optional", "placeholders"):
         value = _strs(meta.get(key, []))
         if value is None:
             problems.append((f"'{key}' must be a list of text", _line_of(raw, key)))
@@ -210,6 +214,7 @@ def _metadata(meta: Any, raw: str) -> Metadata:
         {str(k): str(v) for k, v in severity.items()},
         tuple(problems),
         rules,
+        lists["placeholders"],
     )
 
 

@@ -1,0 +1,187 @@
+"""Behaviour from real public templates (tests/corpus): titles, declared placeholders, comments
+and code, repeatable patterns, optional sections in the template's own words, numbering that
+starts where the template starts, several labels on one line, and matching in linear time."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from plan_lsp.core import engine, kinds
+from plan_lsp.core.checks import Finding
+from plan_lsp.core.outline import parse
+from plan_lsp.core.placeholders import compile_syntax, find
+
+CORPUS = Path(__file__).parent / "corpus"
+
+
+def _kind(family: str, name: str) -> kinds.Kind:
+    folder = CORPUS / family / ".plan-templates"
+    path = folder / f"{name}.md"
+    if not path.exists():
+        path = CORPUS / family / ".specify" / "templates" / f"{name}-template.md"
+    return kinds.load_kind(name, path.read_text("utf-8"), str(path))
+
+
+def _check(kind: kinds.Kind, text: str, path: str = "doc.md") -> list[Finding]:
+    return engine.check(text, path, [kind], force=kind).findings
+
+
+def _codes(found: list[Finding]) -> list[tuple[str, int]]:
+    return [(f.code, f.span.start.line + 1) for f in found]
+
+
+@contextmanager
+def deadline(seconds: int) -> Iterator[None]:
+    """A hang guard (not a speed target): fails instead of running for minutes."""
+
+    def boom(*_: object) -> None:
+        raise TimeoutError("matching did not finish")
+
+    old = signal.signal(signal.SIGALRM, boom)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
+
+
+NYGARD = (CORPUS / "nygard/doc/adr/0001-record-architecture-decisions.md").read_text("utf-8")
+
+
+def test_the_first_heading_is_the_title_whatever_its_placeholder_words() -> None:
+    adr = _kind("nygard", "adr")  # "# NUMBER. TITLE", NUMBER and TITLE declared
+    assert _check(adr, NYGARD) == []
+    renamed = NYGARD.replace(
+        "# 1. Record architecture decisions", "# Record architecture decisions"
+    )
+    found = _check(adr, renamed.replace("## Consequences", "## After"))
+    # One finding for the title, and the other checks still run.
+    assert [f.code for f in found] == ["title-mismatch", "missing-section"]
+
+
+def test_a_template_of_sections_alone_has_no_title() -> None:
+    rfc = _kind("rust-rfc", "rfc")  # "## Summary" first, every heading at level 2
+    assert rfc.schema.title is None
+    text = (CORPUS / "rust-rfc/text/3928-todo-overreach.md").read_text("utf-8")
+    assert _check(rfc, text) == []
+
+
+def test_declared_placeholders_are_fields_outside_code_and_comments() -> None:
+    madr = _kind("madr", "adr")  # placeholders: ["{…}"]
+    text = (
+        CORPUS / "madr/docs/decisions/0012-use-curly-braces-to-denote-placeholder.md"
+    ).read_text("utf-8")
+    assert _check(madr, text) == []  # "Example: `{option 1}`." is code
+    left = text.replace(
+        "How to mark the placeholders?",
+        "How to mark the placeholders? {Describe the context}\n\n<!-- {not this} -->",
+    )
+    found = _check(madr, left)
+    assert _codes(found) == [("unresolved-field", 10)]
+    assert found[0].message == "Unresolved placeholder '{Describe the context}'"
+
+
+def test_literal_placeholder_words_and_bracket_placeholders() -> None:
+    go = _kind("go-proposal", "proposal")  # placeholders: ["[…]", "NNNNN"]
+    text = (CORPUS / "go-proposal/design/4899-testing-helper.md").read_text("utf-8")
+    assert _check(go, text) == []  # its [links](…), [refs] and a[i] are not placeholders
+    left = text.replace("Last updated: 2016-12-27", "Last updated: [Date]").replace(
+        "https://golang.org/issue/4899", "https://go.dev/issue/NNNNN", 1
+    )
+    assert _codes(_check(go, left)) == [("unresolved-field", 5), ("unresolved-field", 7)]
+
+
+def test_a_section_holding_only_a_comment_is_empty() -> None:
+    go = _kind("go-proposal", "proposal")
+    text = (CORPUS / "go-proposal/design/4899-testing-helper.md").read_text("utf-8")
+    start = text.index("## Compatibility")
+    end = text.index("## Implementation")
+    emptied = text[:start] + "## Compatibility\n\n<!-- to do -->\n\n" + text[end:]
+    assert [f.code for f in _check(go, emptied)] == ["empty-section"]
+
+
+def test_a_pattern_written_twice_is_one_repeatable_section() -> None:
+    madr = _kind("madr", "adr")  # "### {title of option 1}" and "### {title of other option}"
+    text = CORPUS / "madr/docs/decisions/0009-support-links-between-adrs-inside-an-adrs.md"
+    assert _check(madr, text.read_text("utf-8")) == []  # six options, no duplicate
+
+
+def test_optional_in_the_templates_own_words() -> None:
+    madr = _kind("madr", "adr")  # "<!-- This is an optional element. Feel free to remove. -->"
+    optional = {s.title for s in madr.schema.sections if s.optional}
+    assert {"Decision Drivers", "Consequences", "Confirmation", "More Information"} <= optional
+    go = _kind("go-proposal", "proposal")  # "## Open issues (if applicable)"
+    assert [s.title for s in go.schema.sections if s.optional] == ["Open issues (if applicable)"]
+    text = (CORPUS / "go-proposal/design/19480-xml-stream.md").read_text("utf-8")
+    assert "## Open issues\n" in text and _check(go, text) == []  # the suffix may be dropped
+    spec = _kind("speckit", "spec")  # "*(mandatory)*" marks the only required sections
+    required = {s.title for s in spec.schema.sections if not s.optional and s.parent is not None}
+    assert "User Scenarios & Testing *(mandatory)*" in required
+    assert "Execution Flow (main)" not in required
+
+
+def test_numbering_starts_where_the_template_starts() -> None:
+    tasks = _kind("speckit", "tasks")  # "## Phase 3.1: Setup" … "## Phase 3.5: Polish"
+    text = (CORPUS / "speckit/specs/004-lts-lts/tasks.md").read_text("utf-8")
+    assert _check(tasks, text, "specs/004-lts-lts/tasks.md") == []
+    wrong = text.replace("## Phase 3.2:", "## Phase 3.3:", 1)
+    assert [f.code for f in _check(tasks, wrong, "specs/004-lts-lts/tasks.md")] == ["numbering"]
+
+
+def test_several_labels_on_one_line_are_separate_fields() -> None:
+    plan = parse(
+        "# Implementation Plan: X\n\n**Branch**: `001-x` | **Date**: 2025-09-26 | "
+        "**Spec**: [spec.md](./spec.md) <!-- from spec -->\n"
+    )
+    labels = [(lab.label, lab.value) for lab in plan.sections[0].labels]
+    assert labels == [
+        ("Branch", "`001-x`"),
+        ("Date", "2025-09-26"),
+        ("Spec", "[spec.md](./spec.md)"),
+    ]
+
+
+def test_title_patterns_and_placeholders_match_in_linear_time() -> None:
+    kind = kinds.load_kind(
+        "runbook", "# {{TEAM}} {{SERVICE}} {{REGION}} Runbook\n\n## Steps\n\nDo it.\n"
+    )
+    title = kind.schema.title
+    assert title is not None
+    long_heading = "# " + "a " * 20_000 + "b"  # no "Runbook" at the end: the worst case
+    with deadline(20):
+        for _ in range(20):
+            assert not kind.schema.matches(title, long_heading[2:])
+        engine.check(long_heading + "\n", "x.md", [kind], force=kind)
+    assert kind.schema.matches(title, "Payments API eu-west-1 Runbook")
+    # Declared text is never a regular expression; long or nested declarations stay literal.
+    syntax = compile_syntax("((a+)+…)")
+    assert not isinstance(syntax, str)
+    with deadline(20):
+        assert find([syntax], "((a+)+" + "a" * 100_000) == []
+    assert isinstance(compile_syntax("x" * 200), str)
+
+
+def test_spec_kit_repository_checked_with_no_set_up(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copytree(CORPUS / "speckit", tmp_path / "repo")
+    out = subprocess.run(
+        [sys.executable, "-m", "plan_lsp", "check", "--no-cache", "specs"],
+        cwd=tmp_path / "repo",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = out.stdout.splitlines()
+    assert (
+        "specs/004-tag-log/plan.md:2:24: warning unresolved-field Unresolved placeholder "
+        "'[FEATURE]'"
+    ) in lines
+    assert any(line.startswith("specs/001-web-x-twitter/spec.md:48:") for line in lines)
+    assert len(lines) == 4, out.stdout
