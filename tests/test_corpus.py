@@ -1,0 +1,220 @@
+"""The corpus: real templates and the documents real projects wrote from them (tests/corpus).
+
+For each family, every document is checked as ``plan-lsp check`` checks it (its templates
+folder, its kind by ``applies-to``, links on disk) and compared with the hand-labelled
+expectations: no finding a reviewer would not flag (false positives), and the labelled problems
+found (recall). Then faults are planted in every document — a required section deleted, two
+swapped, a heading demoted, a placeholder left — and each must be found with exactly one new
+finding, nothing added anywhere else. The figures are printed (``pytest -s``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+from plan_lsp.core import engine
+from plan_lsp.core.checks import Finding
+from plan_lsp.core.kinds import Kind, Registry
+from plan_lsp.core.links import disk_lookup
+from plan_lsp.core.outline import parse
+from plan_lsp.core.paths import DEFAULT_DIR, SPECKIT_DIR
+
+CORPUS = Path(__file__).parent / "corpus"
+FAMILIES = sorted(p.name for p in CORPUS.iterdir() if (p / "expected.yaml").is_file())
+
+
+@dataclass
+class Family:
+    name: str
+    root: Path
+    kinds: list[Kind]
+    labels: dict[str, list[dict[str, object]]]
+
+
+def _family(name: str) -> Family:
+    root = CORPUS / name
+    folder = root / DEFAULT_DIR if (root / DEFAULT_DIR).is_dir() else root / SPECKIT_DIR
+    reg = Registry()
+    reg.load_folder(folder)
+    assert not any(reg.problems.values()), reg.problems
+    data = yaml.safe_load((root / "expected.yaml").read_text("utf-8"))
+    labels = {
+        doc: ([] if want == "clean" else list(want)) for doc, want in data["documents"].items()
+    }
+    return Family(name, root, reg.kinds(), labels)
+
+
+def _check(fam: Family, rel: str, text: str) -> list[Finding]:
+    path = str(fam.root / rel)
+    result = engine.check(text, path, fam.kinds, lookup=disk_lookup())
+    assert result.kind is not None, f"{rel} is not claimed by any kind"
+    return result.findings
+
+
+def _matches(label: dict[str, object], f: Finding) -> bool:
+    if label["code"] != f.code:
+        return False
+    if "section" in label:
+        return str(f.data.get("section", "")).lower() == str(label["section"]).lower()
+    return f.span.start.line + 1 == label["line"]
+
+
+def _score(fam: Family) -> tuple[list[str], int, int]:
+    """False positives (described), labels found, labels in all."""
+    false: list[str] = []
+    found = total = 0
+    for rel, labels in fam.labels.items():
+        text = (fam.root / rel).read_text("utf-8")
+        findings = _check(fam, rel, text)
+        total += len(labels)
+        found += sum(1 for lab in labels if any(_matches(lab, f) for f in findings))
+        for f in findings:
+            if not any(_matches(lab, f) for lab in labels):
+                false.append(f"{fam.name}/{rel}:{f.span.start.line + 1}: {f.code} {f.message}")
+    return false, found, total
+
+
+# -- planted faults ----------------------------------------------------------------------------
+
+
+def _subtree(lines: list[str], start: int, end: int) -> list[str]:
+    return lines[start:end]
+
+
+def _plants(fam: Family, rel: str, text: str, rng: random.Random) -> Iterator[tuple[str, str]]:
+    """(fault name, faulty text) for a document: a few of each kind of fault."""
+    outline = parse(text)
+    result = engine.check(text, str(fam.root / rel), fam.kinds)
+    assert result.kind is not None and result.structure is not None
+    schema, st = result.kind.schema, result.structure
+    lines = text.split("\n")
+
+    def required(node: object) -> bool:
+        spec = getattr(node, "spec", None)
+        return (
+            spec is not None
+            and spec is not schema.title
+            and not spec.optional
+            and not spec.repeat
+            and not spec.repeatable
+            and len(st.instances(spec)) == 1
+        )
+
+    nodes = [n for n in st.nodes if required(n)]
+    for node in rng.sample(nodes, min(2, len(nodes))):
+        start = outline.sections[node.index].start
+        yield "deleted", "\n".join(lines[:start] + lines[node.end :])
+    pairs = []
+    for parent in [st.root, *st.nodes]:
+        kids = parent.children
+        for a, b in itertools.pairwise(kids):
+            if required(a) and required(b) and a.spec is not b.spec:
+                pairs.append((a, b))
+    for a, b in rng.sample(pairs, min(2, len(pairs))):
+        sa, sb = outline.sections[a.index].start, outline.sections[b.index].start
+        block_a, block_b = lines[sa:sb], lines[sb : b.end]
+        if block_b and block_b[-1].strip():
+            block_b = [*block_b, ""]
+        yield "swapped", "\n".join(lines[:sa] + block_b + block_a + lines[b.end :])
+    leaves = [n for n in nodes if not n.children and n.heading.level < 6]
+    for node in rng.sample(leaves, min(2, len(leaves))):
+        ln = node.heading.line
+        faulty = list(lines)
+        faulty[ln] = "#" + faulty[ln]
+        yield "demoted", "\n".join(faulty)
+    sample = _placeholder_sample(schema.syntaxes)
+    bodies = [n for n in st.nodes if n.spec is not None and not n.children]
+    for node in rng.sample(bodies, min(2, len(bodies))):
+        at = node.heading.line + 1
+        faulty = [*lines[:at], "", sample, "", *lines[at:]]
+        yield "placeholder", "\n".join(faulty)
+
+
+def _placeholder_sample(syntaxes: tuple[object, ...]) -> str:
+    """Text a writer would leave: the template's own placeholder style, else a ``<<FIELD>>``."""
+    for s in syntaxes:
+        prefix, suffix, delimited = (
+            getattr(s, "prefix", ""),
+            getattr(s, "suffix", ""),
+            getattr(s, "delimited", False),
+        )
+        return f"{prefix}describe this{suffix}" if delimited else f"Left as {prefix} here."
+    return "To do: <<Describe this>>."
+
+
+def _planted(fam: Family) -> Counter[str]:
+    """Per fault kind: planted, and found with exactly one new finding and nothing else."""
+    rng = random.Random(14)
+    tally: Counter[str] = Counter()
+    misses: list[str] = []
+    for rel in fam.labels:
+        text = (fam.root / rel).read_text("utf-8")
+        base = Counter((f.code, f.message) for f in _check(fam, rel, text))
+        for fault, faulty in _plants(fam, rel, text, rng):
+            got = Counter((f.code, f.message) for f in _check(fam, rel, faulty))
+            added = got - base
+            tally[fault + " planted"] += 1
+            if sum(added.values()) == 1:
+                tally[fault + " found"] += 1
+            else:
+                misses.append(f"{fam.name}/{rel} {fault}: {sorted(added)}")
+    if misses and os.environ.get("PLAN_LSP_CORPUS_VERBOSE"):
+        print("\n".join(misses))
+    return tally
+
+
+@pytest.fixture(scope="module")
+def families() -> list[Family]:
+    return [_family(name) for name in FAMILIES]
+
+
+def test_corpus_has_five_families_of_real_documents(families: list[Family]) -> None:
+    assert len(families) >= 5
+    for fam in families:
+        assert len(fam.labels) >= 18, fam.name
+
+
+def test_no_false_positives_and_labelled_problems_found(families: list[Family]) -> None:
+    all_false: list[str] = []
+    found = total = 0
+    print()
+    for fam in families:
+        false, f, t = _score(fam)
+        print(
+            f"{fam.name:12} documents {len(fam.labels):3}  false positives {len(false):3}  "
+            f"labelled problems found {f}/{t}"
+        )
+        all_false += false
+        found += f
+        total += t
+    print(f"{'all':12} false positives {len(all_false)}  recall {found}/{total}")
+    assert all_false == []
+    assert found >= 0.9 * total
+
+
+def test_planted_faults_found_with_exactly_one_finding(families: list[Family]) -> None:
+    tally: Counter[str] = Counter()
+    print()
+    for fam in families:
+        t = _planted(fam)
+        tally += t
+        print(
+            f"{fam.name:12} "
+            + "  ".join(
+                f"{k} {t[k + ' found']}/{t[k + ' planted']}"
+                for k in ("deleted", "swapped", "demoted", "placeholder")
+            )
+        )
+    planted = sum(v for k, v in tally.items() if k.endswith("planted"))
+    found = sum(v for k, v in tally.items() if k.endswith("found"))
+    print(f"{'all':12} planted faults found with exactly one finding: {found}/{planted}")
+    assert planted >= 200
+    assert found >= 0.95 * planted
