@@ -23,9 +23,9 @@ import yaml
 from plan_lsp.core import engine
 from plan_lsp.core.checks import Finding
 from plan_lsp.core.kinds import Kind, Registry
-from plan_lsp.core.links import disk_lookup
 from plan_lsp.core.outline import parse
 from plan_lsp.core.paths import DEFAULT_DIR, SPECKIT_DIR
+from plan_lsp.workspace.files import Files, heading_lookup, load_folder
 
 CORPUS = Path(__file__).parent / "corpus"
 FAMILIES = sorted(p.name for p in CORPUS.iterdir() if (p / "expected.yaml").is_file())
@@ -43,7 +43,7 @@ def _family(name: str) -> Family:
     root = CORPUS / name
     folder = root / DEFAULT_DIR if (root / DEFAULT_DIR).is_dir() else root / SPECKIT_DIR
     reg = Registry()
-    reg.load_folder(folder)
+    load_folder(reg, folder, Files())
     assert not any(reg.problems.values()), reg.problems
     data = yaml.safe_load((root / "expected.yaml").read_text("utf-8"))
     labels = {
@@ -54,7 +54,7 @@ def _family(name: str) -> Family:
 
 def _check(fam: Family, rel: str, text: str) -> list[Finding]:
     path = str(fam.root / rel)
-    result = engine.check(text, path, fam.kinds, lookup=disk_lookup())
+    result = engine.check(text, path, fam.kinds, lookup=heading_lookup(Files()))
     assert result.kind is not None, f"{rel} is not claimed by any kind"
     return result.findings
 
