@@ -185,3 +185,15 @@ def test_spec_kit_repository_checked_with_no_set_up(tmp_path: Path) -> None:
     ) in lines
     assert any(line.startswith("specs/001-web-x-twitter/spec.md:48:") for line in lines)
     assert len(lines) == 4, out.stdout
+
+
+def test_a_same_named_subsection_elsewhere_does_not_take_a_sections_place() -> None:
+    rfc = _kind("rust-rfc", "rfc")
+    text = (CORPUS / "rust-rfc/text/3928-todo-overreach.md").read_text("utf-8")
+    at = text.index("## Drawbacks")
+    inside = (
+        text[:at] + "### Drawbacks of the old lint\n\n### Drawbacks\n\nSee below.\n\n" + text[at:]
+    )
+    assert _check(rfc, inside) == []  # the real "## Drawbacks" is still there
+    demoted = text.replace("## Drawbacks", "### Drawbacks")
+    assert [f.code for f in _check(rfc, demoted)] == ["heading-level"]  # nowhere else: demoted

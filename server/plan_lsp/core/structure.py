@@ -107,31 +107,43 @@ def match(outline: Outline, schema: Schema) -> Structure:
     by_spec: dict[int, list[Placed]] = {}
     stack: list[Placed] = [root]
     counts: dict[tuple[int, int], int] = {}
-    for i, sec in enumerate(outline.sections):
+    # Per schema object: the candidates are its SectionSpecs, compared by identity later.
+    key = ("candidates", id(schema), schema.version)
+    at_level: set[int] = set()
+    """Sections some heading of the document matches at the template's own level."""
+    for sec in outline.sections:
         h = sec.heading
         if h is None:
             continue
-        # Per schema object: the candidates are its SectionSpecs, compared by identity later.
-        key = ("candidates", id(schema), schema.version)
         block = sec.block
         cands = block.cache.get(key)
         if cands is None:
             cands = index.candidates(h.title)
             block.cache[key] = cands
+        at_level.update(c.id for c in cands if c.level == h.level)
+    for i, sec in enumerate(outline.sections):
+        h = sec.heading
+        if h is None:
+            continue
+        cands = sec.block.cache[key]
         spec: SectionSpec | None = None
         # Expected here: a child of the nearest matched ancestor at a lower heading level.
         context = [p for p in stack if p.level < h.level]
         ancestors = [p.spec.id for p in reversed(context) if p.spec is not None]
         parent_id = ancestors[0] if ancestors else None
         if cands:
-            # A pattern matches only at its own level under its own parent; a literal section
-            # at another level is not that section when its parent is not here either (a
-            # same-named subsection elsewhere does not take its place).
+            # A pattern matches only at its own level under its own parent. A literal section
+            # deeper than the template's and under another parent is that section only when
+            # the document has it nowhere at its own level (a demoted heading); a same-named
+            # subsection elsewhere does not take the place of the real one.
             cands = [
                 c
                 for c in cands
                 if (c.level == h.level and (c.pattern is None or c.parent == parent_id))
-                or (c.pattern is None and (c.parent == parent_id or h.level < c.level))
+                or (
+                    c.pattern is None
+                    and (c.parent == parent_id or h.level < c.level or c.id not in at_level)
+                )
             ]
         title = schema.title
         if not nodes and title is not None and h.level == title.level and i <= 1:
