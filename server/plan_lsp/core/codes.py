@@ -69,6 +69,8 @@ DESCRIPTIONS: dict[str, str] = {
     "is Completed but 12 of 28 tasks are open; empty: Testing Strategy`): one finding at the "
     "Status line; the quick fix sets the status back to the nearest earlier value that holds "
     "(it never ticks tasks)",
+    "title-mismatch": "a claimed document's first heading does not follow the template's title "
+    "(reported once; every other check goes on)",
 }
 """What each code means: the README's table of codes (a test keeps them equal)."""
 OTHER_CODES: dict[str, tuple[str, str]] = {
