@@ -301,9 +301,12 @@ def _parse_range(
     # One pass over the tokens, handing each to the section it lies in.
     k = 0
     state = _TableState()
+    last = len(starts) - 1
     for i, tok in enumerate(tokens):
-        if tok.map:
-            while k + 1 < len(starts) and tok.map[0] >= bounds[k + 1]:
+        if tok.type not in _COLLECTED:
+            continue
+        if k < last and tok.map:
+            while k < last and tok.map[0] >= bounds[k + 1]:
                 k += 1
         _collect(tokens, i, tok, blocks[k], piece, bounds[k], state)
     sections = []
@@ -330,6 +333,12 @@ def _heading(tok: Token, inline: Token, raw: str, base: int) -> Heading:
             col = len(raw)
         span = Span(Pos(line - base, col), Pos(line - base, col + len(title)))
     return Heading(int(tok.tag[1]) if len(tok.tag) == 2 else 1, title, line - base, span, setext)
+
+
+# The token types _collect reads (the others are passed over without a call).
+_COLLECTED = frozenset(
+    ("inline", "table_open", "thead_open", "thead_close", "tr_open", "table_close")
+)
 
 
 class _TableState:
