@@ -272,7 +272,8 @@ def parse(text: str) -> Outline:
 def parse_lines(lines: list[str]) -> Outline:
     """Parse a document given as lines (no line ends; a leading BOM already a space)."""
     front = front_matter_end(lines)
-    sections, setext, _ = _parse_range(lines, 0, len(lines), front)
+    with _parse.gc_paused():  # until the tokens are dropped
+        sections, setext, _ = _parse_range(lines, 0, len(lines), front)
     return Outline(lines, sections, front, setext)
 
 
@@ -611,7 +612,8 @@ def _in_comment(line: str, col: int) -> bool:
 def update(prev: Outline, lines: list[str], first: int, old: int, new: int) -> Outline:
     """The outline of ``lines``, which are ``prev``'s lines with ``old`` lines at ``first``
     replaced by ``new`` lines. Re-parses one section when the edit stays inside it, else all."""
-    got = _update_one(prev, lines, first, old, new)
+    with _parse.gc_paused():  # until the tokens are dropped
+        got = _update_one(prev, lines, first, old, new)
     return got if got is not None else parse_lines(lines)
 
 
