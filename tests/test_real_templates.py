@@ -197,3 +197,38 @@ def test_a_same_named_subsection_elsewhere_does_not_take_a_sections_place() -> N
     assert _check(rfc, inside) == []  # the real "## Drawbacks" is still there
     demoted = text.replace("## Drawbacks", "### Drawbacks")
     assert [f.code for f in _check(rfc, demoted)] == ["heading-level"]  # nowhere else: demoted
+
+
+def test_files_no_template_claims_are_listed_with_the_reason(tmp_path: Path) -> None:
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    shutil.copytree(CORPUS / "nygard", tmp_path / "repo")
+    (tmp_path / "repo" / "README.md").write_text("# GOV.UK AWS\n\nNotes.\n", "utf-8")
+    out = subprocess.run(
+        [sys.executable, "-m", "plan_lsp", "check", "--no-cache", "--format", "json", "."],
+        cwd=tmp_path / "repo",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    data = json.loads(out.stdout)
+    assert [s["path"] for s in data["skipped"]] == ["./README.md"]
+    assert "no template claims it" in data["skipped"][0]["reason"]
+    assert len(data["files"]) == 23
+
+
+def test_completion_on_a_heading_line_offers_missing_sections_where_they_belong() -> None:
+    from plan_lsp.core.text import Pos
+    from plan_lsp.features.completion import complete
+
+    adr = _kind("nygard", "adr")
+    text = NYGARD.replace("## Context", "## Background") + "\n## "
+    result = engine.check(text, "doc.md", [adr], force=adr)
+    last = len(text.split("\n")) - 1
+    items = complete(result, Pos(last, 3))
+    assert [(i.label, i.detail) for i in items] == [
+        ("## Context", "missing section; belongs after 'Status', before 'Decision'")
+    ]

@@ -459,12 +459,14 @@ def _report(reports: list[dict[str, Any]], args: argparse.Namespace, stream: Any
     errors = warnings = unreadable = 0
     shown: list[dict[str, Any]] = []
     skipped: list[str] = []
+    unclaimed: list[str] = []
     for rep in reports:
         if "error" in rep:
             unreadable += 1
             shown.append({"path": rep["path"], "kind": None, "error": rep["error"]})
             continue
         if rep.get("kind") is None:
+            unclaimed.append(rep["path"])
             if rep["explicit"] and not args.quiet:
                 skipped.append(rep["path"])
             continue
@@ -480,7 +482,7 @@ def _report(reports: list[dict[str, Any]], args: argparse.Namespace, stream: Any
     else:
         status = EXIT_OK
     try:
-        output.render(shown, skipped, args.format, stream or sys.stdout)
+        output.render(shown, skipped, args.format, stream or sys.stdout, unclaimed=unclaimed)
         if args.max_warnings >= 0 and warnings > args.max_warnings and not errors:
             err(f"{warnings} warnings, more than --max-warnings {args.max_warnings}")
     except BrokenPipeError:  # ``check … | head``: the reader left; the status stays the real one

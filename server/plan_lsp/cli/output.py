@@ -1,7 +1,7 @@
 """``check``'s report formats: what one run found, printed for a person or a tool.
 
 - ``text``: ``path:line:col: severity code message``, one line per finding.
-- ``json``: ``{"files": [{"path", "kind", "findings": [...]}]}``.
+- ``json``: ``{"files": [{"path", "kind", "findings": [...]}], "skipped": [{"path", "reason"}]}``.
 - ``github``: GitHub Actions workflow commands, one ``::error``/``::warning``/``::notice`` per
   finding, shown as annotations on the pull request.
 - ``sarif``: SARIF 2.1.0, for code scanning: rules with their help, regions, fixes.
@@ -23,17 +23,30 @@ _SARIF_LEVEL = {"error": "error", "warning": "warning", "information": "note", "
 _GITHUB_LEVEL = {"error": "error", "warning": "warning", "information": "notice", "hint": "notice"}
 
 
+SKIP_REASON = (
+    "no template claims it: its first heading matches no template's title and its path no "
+    "template's applies-to glob (--template NAME checks it as that kind)"
+)
+
+
 def render(
-    shown: list[dict[str, Any]], skipped: list[str], fmt: str, stream: TextIO | None = None
+    shown: list[dict[str, Any]],
+    skipped: list[str],
+    fmt: str,
+    stream: TextIO | None = None,
+    *,
+    unclaimed: list[str] | None = None,
 ) -> None:
     """Print ``shown`` (per file: path, kind, findings or error) in ``fmt``; ``skipped`` are the
-    files named explicitly that no template claims."""
+    files named explicitly that no template claims, ``unclaimed`` every file no template claims
+    (listed with the reason in JSON: nothing is skipped silently)."""
     out = stream if stream is not None else sys.stdout
     if fmt == "text":
         for path in skipped:
             err(f"{path}: not a plan (no template matches); skipped, use --template plan")
     if fmt == "json":
-        json.dump({"files": shown}, out, indent=2, ensure_ascii=False)
+        listed = [{"path": p, "reason": SKIP_REASON} for p in (unclaimed or skipped)]
+        json.dump({"files": shown, "skipped": listed}, out, indent=2, ensure_ascii=False)
         out.write("\n")
     elif fmt == "sarif":
         json.dump(sarif(shown), out, indent=2, ensure_ascii=False)

@@ -118,10 +118,14 @@ def path_matches(path: str, globs: Iterable[str]) -> bool:
 
 
 def title_matches(kind: Kind, outline: Outline) -> bool:
-    """Whether the document's first heading is the kind's title."""
+    """Whether the document's first heading is the kind's title. A title that is all fields
+    (MADR's ``# {short title}``, ``# NUMBER. TITLE``) claims nothing by itself: its documents
+    are claimed by ``applies-to``."""
     title = kind.schema.title
     first = outline.first_heading
     if title is None or first is None:
+        return False
+    if title.pattern is not None and not title.pattern.specific:
         return False
     return first.level == title.level and kind.schema.matches(title, first.title)
 

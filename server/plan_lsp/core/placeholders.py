@@ -26,6 +26,7 @@ MAX_INNER = 200
 ELLIPSES = ("…", "...")
 
 _WORD = re.compile(r"\w")
+_WORDS = re.compile(r"[^\W\d_]{3}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +132,11 @@ class Pattern:
 
     pieces: tuple[str, ...]
     """Normalized literal text: before the first wildcard, between wildcards, after the last."""
+
+    @property
+    def specific(self) -> bool:
+        """Whether its literal text says something (a word of three letters or more)."""
+        return any(_WORDS.search(p) for p in self.pieces)
 
     def match(self, title: str) -> bool:
         text = _norm(title)

@@ -97,9 +97,45 @@ def complete(
         if any(h.line == pos.line for h in result.outline.headings):
             # The heading being typed is not part of the document's structure yet.
             structure = match(_without_heading(result.outline, pos.line), schema)
-        items += _sections(structure, schema, pos, before, snippets)
+        offered = _sections(structure, schema, pos, before, snippets)
+        if not offered:
+            # Not the place of any missing section: still offer them, saying where each belongs.
+            offered = _missing_elsewhere(result, schema, pos, snippets)
+        items += offered
     if _LABEL_PREFIX.match(before) and not before.startswith("#"):
         items += _labels(result, schema, pos, before, snippets)
+    return items
+
+
+def _missing_elsewhere(result: Result, schema: Schema, pos: Pos, snippets: bool) -> list[Item]:
+    """Every section the document lacks, each with where it belongs (the missing-section
+    findings' own words), for a heading typed where none of them goes."""
+    items: list[Item] = []
+    span = Span(Pos(pos.line, 0), pos)
+    seen: set[int] = set()
+    for f in result.findings:
+        sid = f.data.get("spec") if f.code == "missing-section" else None
+        if not isinstance(sid, int) or sid in seen or not 0 <= sid < len(schema.sections):
+            continue
+        seen.add(sid)
+        spec = schema.sections[sid]
+        numbers = f.data.get("numbers")
+        text = section_text(schema, spec, list(numbers) if numbers else None)
+        heading = text.split("\n", 1)[0]
+        where = f.message.partition(" (")[2].rstrip(")") if " (" in f.message else ""
+        items.append(
+            Item(
+                heading,
+                "section",
+                to_snippet(text) if snippets else text,
+                span,
+                snippet=snippets,
+                detail=f"missing section; belongs {where}" if where else "missing section",
+                documentation=text,
+                sort=f"{sid:04d}",
+                filter=heading,
+            )
+        )
     return items
 
 
