@@ -336,12 +336,6 @@ def _heading(tok: Token, inline: Token, raw: str, base: int) -> Heading:
     return Heading(int(tok.tag[1]) if len(tok.tag) == 2 else 1, title, line - base, span, setext)
 
 
-# The token types _collect reads (the others are passed over without a call).
-_COLLECTED = frozenset(
-    ("inline", "table_open", "thead_open", "thead_close", "tr_open", "table_close")
-)
-
-
 class _TableState:
     __slots__ = ("header", "in_thead", "line", "rows")
 
@@ -410,6 +404,13 @@ _CONTENT = frozenset(
     }
 )
 """Top-level tokens that are a section's content (a heading and an HTML comment are not)."""
+
+# The token types _collect reads (the others are passed over without a call): the content and
+# code tokens too, which say whether a section has content and where its code is.
+_COLLECTED = (
+    frozenset(("inline", "table_open", "thead_open", "thead_close", "tr_open", "table_close"))
+    | _CONTENT
+)
 
 
 def _is_comment(html: str) -> bool:
