@@ -123,6 +123,26 @@ def test_a_malformed_cache_entry_means_a_recheck(tmp_path: Path, damage: Any) ->
     assert "Traceback" not in out.stderr
 
 
+@pytest.mark.parametrize("odd", ["fifo", "dev-zero", "folder", "secret-fifo", "secret-folder"])
+def test_a_cache_file_that_is_not_a_file_never_blocks(tmp_path: Path, odd: str) -> None:
+    (tmp_path / "a-plan.md").write_text(BROKEN, "utf-8")
+    honest = run("check", "--no-cache", ".", cwd=tmp_path)
+    assert run("check", ".", cwd=tmp_path).stdout == honest.stdout
+    folder = tmp_path / ".cache" / "plan-lsp"
+    target = folder / "secret" if odd.startswith("secret") else _cache_file(folder)
+    target.unlink()
+    if odd.endswith("fifo"):
+        os.mkfifo(target)
+    elif odd.endswith("folder"):
+        target.mkdir()
+    else:
+        target.symlink_to("/dev/zero")
+    out = run("check", ".", cwd=tmp_path)  # a blocking read would hit the run's timeout
+    assert (out.returncode, out.stdout) == (1, honest.stdout), out.stderr
+    again = run("check", ".", cwd=tmp_path)
+    assert (again.returncode, again.stdout) == (1, honest.stdout)
+
+
 def test_cache_links_are_absolute_for_a_shared_cache(tmp_path: Path) -> None:
     docs = tmp_path / "proj" / "docs"
     docs.mkdir(parents=True)

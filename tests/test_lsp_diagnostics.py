@@ -313,4 +313,9 @@ async def test_the_file_watchers_are_registered_with_the_client(tmp_path: Path) 
         options = reg.register_options
         watchers = options["watchers"] if isinstance(options, dict) else options.watchers
         globs = [w["globPattern"] if isinstance(w, dict) else w.glob_pattern for w in watchers]
-        assert globs == ["**/.plan-templates/*", "**/*.md"]
+        assert globs == [
+            "**/.plan-templates/*",
+            "**/*.md",
+            "**/.plan-lsp.toml",  # configuration files (tests/test_lsp_config.py)
+            "**/pyproject.toml",
+        ]

@@ -23,6 +23,7 @@ import hmac
 import json
 import os
 import secrets
+import stat
 import sys
 import tempfile
 from pathlib import Path
@@ -64,7 +65,10 @@ def _secret() -> bytes | None:
     folder = user_folder()
     path = folder / "secret"
     try:
-        with open(path, "rb") as fh:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return None  # something else in its place (a FIFO, a device): no cache
             data = fh.read(65)
         if len(data) == 64:
             return data
@@ -188,8 +192,6 @@ class Cache:
         except OSError:
             return {}
         with os.fdopen(fd, "rb") as fh:
-            import stat
-
             if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
                 return {}
             raw = fh.read(MAX_BYTES + 1)
