@@ -467,6 +467,11 @@ def bench_check(corpus: Path, count: int, quick: bool, res: Results) -> dict[str
 
     if compare.plan_lsp_has_no_cache():
         commands["plan-lsp check, cold (--no-cache)"] = ([*plan_argv, "--no-cache"], reps, None)
+        commands["plan-lsp check, cold, one process (-j 1)"] = (
+            [*plan_argv, "--no-cache", "-j", "1"],
+            reps,
+            None,
+        )
         commands["plan-lsp check, cold, markdown-it-py alone"] = (
             [*REFERENCE_ONLY, *plan_argv, "--no-cache"],
             reps,

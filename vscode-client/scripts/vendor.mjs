@@ -4,6 +4,12 @@
 // so one .vsix runs on every platform and every Python >= 3.11. Then it checks that the bundle
 // imports in an isolated interpreter with nothing but bundled/libs.
 //
+// Last, the bundle is compiled to bytecode (unchecked-hash .pyc: the bundle never changes once
+// installed) by every CPython >= 3.11 found (PYTHON, then python3.11 ... python3.14 on PATH), so
+// a first start with one of those never compiles the libraries: that was ~1.5 s of the first
+// squiggle. Another Python compiles on first use, as before. VENDOR_BYTECODE=0 leaves it out
+// (to measure a first run without).
+//
 // PYTHON names the Python (>= 3.11, with pip) to run pip with; default python3 (py on Windows).
 import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -72,3 +78,29 @@ run([
     "print('vendor: plan_lsp', plan_lsp.__version__, 'imports from bundled/libs')",
   libs,
 ]);
+
+// Bytecode for every CPython >= 3.11 at hand (one __pycache__ entry per version).
+const compiled = new Set();
+const pythons = process.env.VENDOR_BYTECODE === "0" ? [] : [python, "python3.11", "python3.12", "python3.13", "python3.14"];
+for (const candidate of pythons) {
+  const probe = spawnSync(
+    candidate,
+    ["-I", "-c", "import sys; print(sys.implementation.cache_tag if sys.version_info >= (3, 11) else '')"],
+    { encoding: "utf-8" },
+  );
+  const tag = probe.status === 0 ? probe.stdout.trim() : "";
+  if (!tag || compiled.has(tag)) {
+    continue;
+  }
+  const got = spawnSync(
+    candidate,
+    ["-I", "-m", "compileall", "-q", "-j", "0", "--invalidation-mode", "unchecked-hash", libs],
+    { stdio: "inherit" },
+  );
+  if (got.status !== 0) {
+    console.error(`vendor: ${candidate} -m compileall failed`);
+    process.exit(1);
+  }
+  compiled.add(tag);
+}
+console.log(`vendor: bytecode for ${[...compiled].join(", ") || "no Python"}`);
