@@ -89,6 +89,33 @@ def test_the_cache_is_bound_to_the_files_content_and_the_template(tmp_path: Path
     assert "Missing section '## Only'" in out.stdout
 
 
+def test_a_changed_checker_never_reads_an_older_ones_results(tmp_path: Path) -> None:
+    # A copy of the package whose check says something else once edited: the same plan, the
+    # same cache folder, and the edited checker's own words come out.
+    import shutil
+
+    import plan_lsp
+
+    copy = tmp_path / "lib"
+    shutil.copytree(
+        Path(plan_lsp.__file__).parent, copy / "plan_lsp",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )  # fmt: skip
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "a-plan.md").write_text(BROKEN, "utf-8")
+    lib = {"PYTHONPATH": str(copy)}
+    first = run("check", ".", cwd=work, **lib)
+    assert "Missing section '## Overview'" in first.stdout
+    checks = copy / "plan_lsp" / "core" / "checks.py"
+    source = checks.read_text("utf-8")
+    assert source.count("Missing section") >= 1
+    checks.write_text(source.replace("Missing section", "Absent section"), "utf-8")
+    second = run("check", ".", cwd=work, **lib)
+    assert "Absent section '## Overview'" in second.stdout
+    assert "Missing section" not in second.stdout
+
+
 def _poisoned(tmp_path: Path, damage: Any) -> tuple[subprocess.CompletedProcess[str], str]:
     """A check with the user's own (validly signed) cache entries replaced by ``damage``."""
     (tmp_path / "a-plan.md").write_text(BROKEN, "utf-8")
