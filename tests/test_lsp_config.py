@@ -105,7 +105,6 @@ async def test_each_workspace_folder_has_its_own_file(tmp_path: Path) -> None:
                 )
             )
         )
-        _notify(client, b / ".plan-lsp.toml", types.FileChangeType.Created)  # read it now
         for folder, level in (
             (a, types.DiagnosticSeverity.Warning),
             (b, types.DiagnosticSeverity.Error),

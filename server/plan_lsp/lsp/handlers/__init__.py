@@ -30,6 +30,7 @@ def register(ls: PlanLanguageServer) -> None:
     feature(types.INITIALIZE)(lifecycle.initialize)
     feature(types.INITIALIZED)(lifecycle.initialized)
     feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)(lifecycle.did_change_configuration)
+    feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)(lifecycle.did_change_workspace_folders)
     feature(types.TEXT_DOCUMENT_DID_OPEN)(sync.did_open)
     feature(types.TEXT_DOCUMENT_DID_CHANGE)(sync.did_change)
     feature(types.TEXT_DOCUMENT_DID_CLOSE)(sync.did_close)

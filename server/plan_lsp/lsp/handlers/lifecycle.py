@@ -41,6 +41,14 @@ async def initialized(ls: PlanLanguageServer, params: types.InitializedParams) -
         ls.run_task(_watch_parent(ls, ls.process_id))
 
 
+def did_change_workspace_folders(
+    ls: PlanLanguageServer, params: types.DidChangeWorkspaceFoldersParams
+) -> None:
+    """``workspace/didChangeWorkspaceFolders`` (pygls has updated its list): each folder's
+    configuration file is read again and every document checked again."""
+    ls.recheck(ls.ws.config_changed())
+
+
 async def _pull_configuration(ls: PlanLanguageServer) -> None:
     if not ls.client_supports("workspace.configuration", False):
         return
