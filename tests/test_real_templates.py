@@ -232,3 +232,51 @@ def test_completion_on_a_heading_line_offers_missing_sections_where_they_belong(
     assert [(i.label, i.detail) for i in items] == [
         ("## Context", "missing section; belongs after 'Status', before 'Decision'")
     ]
+
+
+def test_links_resolve_as_github_does(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from plan_lsp.core.links import anchors, slug
+
+    # GitHub's slugs: rendered text (code kept, link targets and emoji dropped), punctuation
+    # dropped, repeated headings numbered -1, -2; explicit HTML anchors as they are.
+    assert slug("Trusted Publisher Configuration on crates.io") == (
+        "trusted-publisher-configuration-on-cratesio"
+    )
+    assert slug("Use `foo::bar` with [links](https://x.y/z) 🚀 now") == (
+        "use-foobar-with-links--now"
+    )
+    assert anchors(["Examples", "Examples", "Examples", "\0custom"]) == [
+        "examples",
+        "examples-1",
+        "examples-2",
+        "custom",
+    ]
+    repo = tmp_path / "repo"
+    shutil.copytree(CORPUS / "rust-rfc", repo)
+    (repo / ".git").mkdir()
+    doc = repo / "text" / "3928-todo-overreach.md"
+    doc.write_text(
+        doc.read_text("utf-8")
+        + '\n<a id="pinned"></a>\n\nSee [the template](/.plan-templates/rfc.md#summary), '
+        "[pinned](#pinned), [trusted](/text/3691-trusted-publishing-cratesio.md"
+        "#trusted-publisher-configuration-on-cratesio), [gone](/text/nope.md) and "
+        "[above](/../../etc/passwd).\n",
+        "utf-8",
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "plan_lsp", "check", "--no-cache", "text/3928-todo-overreach.md"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert [line.split(": ", 1)[1] for line in out.stdout.splitlines()] == [
+        "warning broken-link Broken link: '/text/nope.md' does not exist (from the "
+        "repository's root)",
+        "warning broken-link Broken link: '/../../etc/passwd' does not exist (from the "
+        "repository's root)",
+    ]

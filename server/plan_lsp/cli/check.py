@@ -101,6 +101,7 @@ def check_text(text: str, where: str) -> Result:
         _OPTIONS[ctx.key],
         force=_FORCED[0],
         lookup=_lookup(),
+        root=str(_ROOT[0]),
     )
 
 
@@ -164,13 +165,15 @@ def findings_of(result: Result) -> list[dict[str, Any]]:
 def _link_deps(outline: Any, where: str) -> dict[str, Any]:
     from plan_lsp.cli import cache
     from plan_lsp.core import links
+    from plan_lsp.workspace.files import repository_root
 
     deps: dict[str, Any] = {}
     for sec in outline.sections:
         for link in sec.links:
-            if links.is_absolute(link.target):
+            root = str(repository_root(where))
+            if links.is_absolute(link.target) and not links.root_relative(link.target):
                 continue  # never followed
-            target = links.resolve(link, where).path
+            target = links.resolve(link, where, root).path
             if target is None:
                 continue
             target = os.path.abspath(target)

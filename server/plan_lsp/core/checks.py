@@ -48,6 +48,8 @@ class Context:
     """What exists beside the document (see :mod:`plan_lsp.core.links`); None: links not checked."""
     refs: frozenset[str] | None = None
     """The document's link reference labels (computed on first use)."""
+    root: str | None = None
+    """The repository's root: root-relative links (``/docs/x.md``) start there."""
 
     def is_optional(self, spec: SectionSpec) -> bool:
         return spec.optional or bool(
@@ -540,7 +542,7 @@ def check_links(ctx: Context) -> Iterator[Finding]:
     """Relative links to files that do not exist, or to headings they lack."""
     if ctx.lookup is None or not any(s.block.links for s in ctx.outline.sections):
         return
-    yield from links.check(ctx.outline, ctx.path, ctx.lookup)
+    yield from links.check(ctx.outline, ctx.path, ctx.lookup, ctx.root)
 
 
 def header(outline: Outline) -> dict[str, Labeled]:
@@ -647,11 +649,14 @@ def run(
     severity: Mapping[str, str] | None = None,
     path: str | None = None,
     lookup: Callable[[str], list[str] | None] | None = None,
+    root: str | None = None,
 ) -> list[Finding]:
     """All findings for a document, in document order. ``severity`` maps code -> level/'off'.
-    With ``lookup`` (what exists beside the document at ``path``) links are checked too."""
+    With ``lookup`` (what exists beside the document at ``path``) links are checked too;
+    ``root`` is the repository's root, for root-relative links."""
     structure = structure if structure is not None else match(outline, schema)
     ctx = Context(outline, schema, structure, optional, path, lookup)
+    ctx.root = root
     levels = dict(DEFAULT_SEVERITY)
     by_rule: dict[str, str] = {}
     if schema.metadata.rules:

@@ -46,9 +46,11 @@ def check(
     force: Kind | None = None,
     outline: Outline | None = None,
     lookup: Lookup | None = None,
+    root: str | None = None,
 ) -> Result:
     """Check ``text``; ``force`` checks it as that kind whatever it looks like. With ``lookup``
-    (what exists beside the document), relative links are checked too."""
+    (what exists beside the document), relative links are checked too, root-relative ones
+    (``/docs/x.md``) from ``root``, the repository's root."""
     opts = options or Options()
     outline = outline if outline is not None else parse(text)
     kind = force or detect(outline, path, kinds, dict(opts.globs) if opts.globs else None)
@@ -63,6 +65,7 @@ def check(
         severity=opts.severity,
         path=path,
         lookup=lookup,
+        root=root,
     )
     return Result(outline, kind, cap(findings, opts.max_findings), structure)
 

@@ -10,13 +10,15 @@ will not read (outside the workspace, not a regular file). Absolute links (``/et
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any
 from urllib.parse import unquote
 
 from plan_lsp.core.codes import Finding
-from plan_lsp.core.outline import Link, Outline
+from plan_lsp.core.outline import Link, Outline, inline_parser
 
 Lookup = Callable[[str], list[str] | None]
 
@@ -33,18 +35,53 @@ def is_absolute(target: str) -> bool:
     return bool(_ABSOLUTE.match(unquote(target)))
 
 
+ID_PREFIX = "\0"
+"""Marks an explicit HTML anchor (``<a id="x">``, ``<a name="x">``) among a document's titles:
+taken as it is, never slugged, never counted among repeated titles."""
+
+
+def heading_text(title: str) -> str:
+    """A heading's text as GitHub renders it: markup, link targets and HTML dropped, code kept."""
+    if not any(c in title for c in "`*_[]<>\\!&"):
+        return title
+    tokens = inline_parser().parseInline(title)
+    out: list[str] = []
+
+    def walk(children: list[Any]) -> None:
+        for child in children:
+            if child.type in ("text", "code_inline"):
+                out.append(child.content)
+            elif child.type == "image":
+                walk(child.children or [])
+            elif child.children:
+                walk(child.children)
+
+    walk(tokens[0].children or [] if tokens else [])
+    return "".join(out)
+
+
 def slug(title: str) -> str:
-    """GitHub's anchor for a heading: lower case, punctuation dropped, spaces to dashes."""
-    t = title.strip().lower()
-    t = re.sub(r"[^\w\- ]", "", t)
-    return t.replace(" ", "-")
+    """GitHub's anchor for a heading (github-slugger): the rendered text in lower case, every
+    character but letters, marks, digits, ``_``, ``-`` and spaces dropped (punctuation, emoji),
+    spaces to dashes."""
+    text = heading_text(title).strip().lower()
+    kept = "".join(
+        c
+        for c in text
+        if c in " -_" or unicodedata.category(c)[0] in "LMN" or unicodedata.category(c) == "Pc"
+    )
+    return kept.replace(" ", "-")
 
 
 def anchors(titles: list[str]) -> list[str]:
-    """Anchors of a document's headings, repeated titles numbered ``-1``, ``-2`` as GitHub does."""
+    """Anchors of a document's headings, repeated ones numbered ``-1``, ``-2`` as GitHub does;
+    explicit HTML ids (:data:`ID_PREFIX`) as they are."""
     seen: dict[str, int] = {}
     out = []
     for t in titles:
+        if t.startswith(ID_PREFIX):
+            out.append(t[len(ID_PREFIX) :])
+            continue
         s = slug(t)
         n = seen.get(s, 0)
         out.append(s if n == 0 else f"{s}-{n}")
@@ -60,10 +97,30 @@ class Target:
     anchor: str
 
 
-def resolve(link: Link, doc_path: str | None) -> Target:
+def root_relative(target: str) -> bool:
+    """``/docs/x.md``: relative to the repository root, as GitHub resolves it."""
+    raw = unquote(target)
+    return raw.startswith("/") and not raw.startswith("//")
+
+
+def resolve(link: Link, doc_path: str | None, root: str | None = None) -> Target:
+    """Where a link points. A root-relative target (``/docs/x.md``) is taken from ``root``, the
+    repository's root, never from the file system's (with no ``root`` it stays as written)."""
     target, _, anchor = link.target.partition("#")
     if not target:
         return Target(None, unquote(anchor))
+    if root is not None and root_relative(target):
+        inside: list[str] = []
+        for part in PurePosixPath(unquote(target)).parts[1:]:
+            if part == "..":
+                if inside:
+                    inside.pop()  # GitHub stops at the root
+            elif part != ".":
+                inside.append(part)
+        base_root = PurePosixPath(root.replace("\\", "/"))
+        return Target(
+            str(base_root.joinpath(*inside)) if inside else str(base_root), unquote(anchor)
+        )
     base = PurePosixPath(doc_path.replace("\\", "/")).parent if doc_path else PurePosixPath(".")
     joined = base / unquote(target)
     parts: list[str] = []
@@ -85,12 +142,15 @@ def heading_index(titles: list[str], anchor: str) -> int | None:
     return None
 
 
-def check(outline: Outline, doc_path: str | None, lookup: Lookup) -> Iterator[Finding]:
-    """``broken-link`` findings: links to files that do not exist or headings they lack."""
+def check(
+    outline: Outline, doc_path: str | None, lookup: Lookup, root: str | None = None
+) -> Iterator[Finding]:
+    """``broken-link`` findings: links to files that do not exist or headings they lack.
+    ``root``: the repository's root, for root-relative links (``/docs/x.md``)."""
     own: list[str] | None = None
     for sec in outline.sections:
         for link in sec.links:
-            if is_absolute(link.target):
+            if is_absolute(link.target) and not (root is not None and root_relative(link.target)):
                 yield Finding(
                     "broken-link",
                     "warning",
@@ -100,10 +160,10 @@ def check(outline: Outline, doc_path: str | None, lookup: Lookup) -> Iterator[Fi
                     {"target": None, "anchor": "", "missing": "outside"},
                 )
                 continue
-            t = resolve(link, doc_path)
+            t = resolve(link, doc_path, root)
             if t.path is None:
                 if own is None:
-                    own = [h.title for h in outline.headings]
+                    own = outline.anchor_titles
                 found: list[str] | None = own
             else:
                 try:
@@ -118,10 +178,12 @@ def check(outline: Outline, doc_path: str | None, lookup: Lookup) -> Iterator[Fi
                     )
                     continue
             if found is None:
+                rooted = root is not None and root_relative(link.target)
                 yield Finding(
                     "broken-link",
                     "warning",
-                    f"Broken link: '{link.target}' does not exist",
+                    f"Broken link: '{link.target}' does not exist"
+                    + (" (from the repository's root)" if rooted else ""),
                     link.span,
                     {"target": t.path, "anchor": t.anchor, "missing": "file"},
                 )

@@ -117,6 +117,8 @@ class Block:
     """Relative line ranges that are not prose: code blocks and HTML comments."""
     refs: frozenset[str] = frozenset()
     """Link reference labels defined in this block (``[label]: url``), normalized."""
+    ids: list[str] = field(default_factory=list)
+    """Explicit HTML anchors in this block: ``<a id="x">``, ``<a name="x">``."""
     cache: dict[Any, Any] = field(default_factory=dict)
     """Results derived from this block alone (per-section findings), reused while it lives."""
 
@@ -240,6 +242,13 @@ class Outline:
     def markers(self) -> list[Marker]:
         return [m for s in self.sections for m in s.markers]
 
+    @property
+    def anchor_titles(self) -> list[str]:
+        """What links may name in this document: its heading titles, then its explicit HTML
+        anchors, each marked with ``"\\0"`` (see :data:`plan_lsp.core.links.ID_PREFIX`)."""
+        titles = [h.title for h in self.headings]
+        return titles + ["\0" + i for s in self.sections for i in s.block.ids]
+
     def section_at(self, line: int) -> Section | None:
         """The section holding ``line``."""
         starts = [s.start for s in self.sections]
@@ -362,6 +371,8 @@ def _collect(
             block.skip.append((tok.map[0] - base, tok.map[1] - base))
         if t in _CONTENT and not (t == "html_block" and _is_comment(tok.content)):
             block.has_content = True
+    if (t == "html_block" or t == "inline") and "<a" in tok.content.lower():
+        block.ids.extend(m.group(1) or m.group(2) or "" for m in _HTML_ID.finditer(tok.content))
     if t == "inline" and tok.map:
         prev = tokens[i - 1].type if i else ""
         if prev == "paragraph_open":
@@ -410,6 +421,11 @@ _CONTENT = frozenset(
 _COLLECTED = (
     frozenset(("inline", "table_open", "thead_open", "thead_close", "tr_open", "table_close"))
     | _CONTENT
+)
+
+
+_HTML_ID = re.compile(
+    r"""<a\s[^<>]{0,300}?\b(?:id|name)\s*=\s*(?:"([^"<>]{1,200})"|'([^'<>]{1,200})')""", re.I
 )
 
 

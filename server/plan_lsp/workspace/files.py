@@ -229,7 +229,7 @@ def heading_lookup(
                 raise Refused(f"it is {exc.strerror}") from exc
             except OSError:
                 return []
-            titles = [h.title for h in parse(text).headings]
+            titles = parse(text).anchor_titles
         seen[path] = (info.mtime, info.size, titles)
         return titles
 

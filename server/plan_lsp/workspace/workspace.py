@@ -288,6 +288,11 @@ class Workspace:
         outline.parser()
         kinds.builtin_plan()
 
+    def root(self) -> str | None:
+        """The workspace's root folder: root-relative links (``/docs/x.md``) start there."""
+        roots = self.roots()
+        return str(roots[0]) if roots else None
+
     def templates_folder(self) -> Path | None:
         folder = Path(self.settings.templates_dir)
         if folder.is_absolute():
@@ -460,7 +465,7 @@ class Workspace:
         for uri, (_, _, result) in list(self.results.items()):
             here = uri_to_path(uri)
             targets = {
-                links.resolve(link, here).path
+                links.resolve(link, here, self.root()).path
                 for s in result.outline.sections
                 for link in s.block.links
             }
@@ -501,6 +506,7 @@ class Workspace:
             self.options(path),
             outline=self.outline(doc),
             lookup=self.lookup,
+            root=self.root(),
         )
         self.results[doc.uri] = (doc.version, self.generation, result)
         return result
@@ -515,7 +521,7 @@ class Workspace:
         (None: no such file)."""
         doc = self.by_path.get(path)
         if doc is not None:
-            return [h.title for h in self.outline(doc).headings]
+            return self.outline(doc).anchor_titles
         if self._disk_lookup is None:
             # Links are followed only inside the workspace folders (else the current folder).
             self._disk_lookup = heading_lookup(self.files, lambda _: self.roots() or [Path.cwd()])
@@ -634,9 +640,10 @@ class Workspace:
         link = next((x for x in (sec.links if sec else []) if x.span.contains(pos)), None)
         if link is None:
             return None
-        if links.is_absolute(link.target):
+        root = self.root()
+        if links.is_absolute(link.target) and not (root and links.root_relative(link.target)):
             return None  # never followed
-        target = links.resolve(link, uri_to_path(uri))
+        target = links.resolve(link, uri_to_path(uri), root)
         if target.path is None:
             headings = result.outline.headings
         else:
@@ -655,7 +662,7 @@ class Workspace:
         line = 0
         if target.anchor:
             i = links.heading_index([h.title for h in headings], target.anchor)
-            if i is not None:
+            if i is not None and i < len(headings):
                 line = headings[i].line
         return Location(uri, line)
 
