@@ -7,7 +7,7 @@ in order, byte for byte, and a second run changes nothing.
 
 from __future__ import annotations
 
-import difflib
+import subprocess
 from pathlib import Path
 
 from hypothesis import HealthCheck, event, given, settings
@@ -57,14 +57,19 @@ def test_diff_shows_the_fix_and_writes_nothing(tmp_path: Path) -> None:
     out = run("check", "--diff", "a-plan.md", cwd=tmp_path)
     assert out.returncode == 1
     assert plan.read_text("utf-8") == broken()
+    (tmp_path / "a.patch").write_text(out.stdout, "utf-8")
     assert run("check", "--fix", "a-plan.md", cwd=tmp_path).returncode == 0
-    expected = difflib.unified_diff(
-        broken().splitlines(keepends=True),
-        plan.read_text("utf-8").splitlines(keepends=True),
-        "a/a-plan.md",
-        "b/a-plan.md",
+    fixed = plan.read_text("utf-8")
+    plan.write_text(broken(), "utf-8")
+    # The diff applies (git apply, outside a repository: like patch) and gives --fix's text.
+    applied = subprocess.run(
+        ["git", "apply", "a.patch"], cwd=tmp_path, capture_output=True, text=True, check=False
     )
-    assert out.stdout == "".join(expected)
+    assert applied.returncode == 0, applied.stderr
+    assert plan.read_text("utf-8") == fixed
+    # Unchanged blank lines between changes are context, never removed and added again.
+    assert "\n-\n+\n" not in out.stdout
+    assert out.stdout.startswith("--- a/a-plan.md\n+++ b/a-plan.md\n@@ -")
     nothing = run("check", "--diff", "a-plan.md", cwd=tmp_path)
     assert (nothing.returncode, nothing.stdout) == (0, "")
 

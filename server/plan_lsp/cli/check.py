@@ -391,8 +391,6 @@ def _fix(
     stdin: bool,
 ) -> int:
     """``--fix`` / ``--diff``: apply the preferred fixes, then report what remains."""
-    import difflib
-
     from plan_lsp.cli import fix as fix_mod
 
     changed = 0
@@ -408,17 +406,7 @@ def _fix(
             continue
         changed += 1
         if args.diff:
-            name = entry["path"]
-            sys.stdout.writelines(
-                difflib.unified_diff(
-                    text.splitlines(keepends=True),
-                    fixed.splitlines(keepends=True),
-                    f"a/{name}",
-                    f"b/{name}",
-                )
-            )
-            if not fixed.endswith(("\n", "\r")) or not text.endswith(("\n", "\r")):
-                sys.stdout.write("\n\\ No newline at end of file\n")
+            sys.stdout.write(fix_mod.unified_diff(text, fixed, entry["path"]))
         elif stdin:
             sys.stdout.write(fixed)
         else:

@@ -108,3 +108,34 @@ def _resolves(before: list[Any], after: list[Any], fixes: Sequence[Any]) -> bool
     new = Counter(_key(f) for f in after)
     targets = {_key(f) for fix in fixes for f in fix.findings}
     return all(new[k] < old[k] for k in targets)
+
+
+def unified_diff(old: str, new: str, name: str) -> str:
+    """``old`` to ``new`` as a unified diff of ``a/name`` and ``b/name`` (three lines of
+    context). Unlike :func:`difflib.unified_diff`, blank lines are never taken for junk, so an
+    unchanged blank line between two changes shows as context."""
+    import difflib
+
+    a, b = old.splitlines(keepends=True), new.splitlines(keepends=True)
+    out = [f"--- a/{name}\n", f"+++ b/{name}\n"]
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for group in matcher.get_grouped_opcodes(3):
+        first, last = group[0], group[-1]
+        out.append(f"@@ -{_range(first[1], last[2])} +{_range(first[3], last[4])} @@\n")
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                out += [" " + line for line in a[i1:i2]]
+                continue
+            out += ["-" + line for line in a[i1:i2]]
+            out += ["+" + line for line in b[j1:j2]]
+    if len(out) == 2:
+        return ""
+    no_end = "\n\\ No newline at end of file\n"
+    return "".join(line if line.endswith(("\n", "\r")) else line + no_end for line in out)
+
+
+def _range(start: int, stop: int) -> str:
+    length = stop - start
+    if length == 1:
+        return str(start + 1)
+    return f"{start + 1 if length else start},{length}"
