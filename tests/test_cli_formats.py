@@ -19,6 +19,8 @@ from support import FIXTURES, SEED, complete_plan, remove_section
 from test_cli import env, run
 
 ROOT = Path(__file__).parent.parent
+# The official SARIF 2.1.0 JSON schema (OASIS, errata 01), as published in oasis-tcs/sarif-spec
+# (sarif-2.1/schema/sarif-schema-2.1.0.json), unchanged.
 SCHEMA = json.loads((FIXTURES / "sarif-schema-2.1.0.json").read_text("utf-8"))
 
 
