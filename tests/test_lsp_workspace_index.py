@@ -171,6 +171,27 @@ async def test_file_events_keep_the_index_live(ws: Path) -> None:
         )
         answer = await plans_of(client)
         assert all(".plan-templates" not in r[0] for r in rows(answer, ws))
+        # An open plan whose tasks move: the client is told too (once the typing pauses).
+        uri = (ws / "plans" / "login-plan.md").as_uri()
+        text = plan("In Progress", 7)
+        open_doc(client, uri, text)
+        await diagnostics(client, uri, version=1)
+        await asyncio.sleep(0.5)
+        before = len(changed)
+        task = text.split("\n").index(next(ln for ln in text.split("\n") if ln.startswith("- [ ]")))
+        change(client, uri, 2, ((task, 3), (task, 4), "x"))
+        for _ in range(500):
+            if len(changed) > before:
+                break
+            await asyncio.sleep(0.01)
+        assert len(changed) > before
+        answer = await plans_of(client)
+        assert ("plans/login-plan.md", "plan", "In Progress", 8, 28, 0) in rows(answer, ws)
+        before = len(changed)
+        change(client, uri, 3, ((0, 0), (0, 0), ""))  # nothing moved: no notification
+        await diagnostics(client, uri, version=3)
+        await asyncio.sleep(0.6)
+        assert len(changed) == before
 
 
 async def test_diagnostics_scope_workspace_pushes_problems_of_closed_plans(ws: Path) -> None:

@@ -28,6 +28,7 @@ from plan_lsp.workspace.documents import to_units
 if TYPE_CHECKING:
     from plan_lsp.core.codes import Finding
     from plan_lsp.features import progress
+    from plan_lsp.features.progress import Summary
     from plan_lsp.lsp.server import PlanLanguageServer
     from plan_lsp.workspace import index
     from plan_lsp.workspace.index import Entry
@@ -99,6 +100,10 @@ class Indexer:
         self.rebuild_handle: asyncio.TimerHandle | None = None
         self.tokens = 0
         self.activity: list[tuple[str, int | None]] = []
+        self.pending_uris: set[str] = set()
+        self.summaries: dict[str, Summary | None] = {}
+        """The last summary of each open document the client was told about."""
+        self.summary_handle: asyncio.TimerHandle | None = None
         self.active_at = 0.0
 
     # -- building
@@ -242,6 +247,31 @@ class Indexer:
         if not self.workspace_scope():
             self._clear_published()
         self.refresh_if_stale()
+
+    def documents_changed(self, uris: list[str]) -> None:
+        """Open documents changed: once the burst is over, tell the client if one of their
+        summaries (Status, tasks, problems) moved."""
+        self.pending_uris.update(uris)
+        if self.summary_handle is not None or not self.pending_uris:
+            return
+
+        def compare() -> None:
+            self.summary_handle = None
+            moved = False
+            for uri in list(self.pending_uris):
+                self.pending_uris.discard(uri)
+                doc = self.ls.ws.document(uri)
+                if doc is None:
+                    continue
+                result = self.ls.ws.check(doc)
+                got = progress.summary(result) if result.kind is not None else None
+                if self.summaries.get(uri) != got:
+                    self.summaries[uri] = got
+                    moved = True
+            if moved:
+                self._schedule_notify()
+
+        self.summary_handle = asyncio.get_running_loop().call_later(NOTIFY_DELAY, compare)
 
     # -- telling the client
 
@@ -480,7 +510,13 @@ def file_events(ls: PlanLanguageServer, changes: list[types.FileEvent]) -> None:
 
 
 def closed(ls: PlanLanguageServer, uri: str) -> None:
-    indexer(ls).closed(uri)
+    ix = indexer(ls)
+    ix.summaries.pop(uri, None)
+    ix.closed(uri)
+
+
+def documents_changed(ls: PlanLanguageServer, uris: list[str]) -> None:
+    indexer(ls).documents_changed(uris)
 
 
 def settings_changed(ls: PlanLanguageServer) -> None:

@@ -248,6 +248,9 @@ class PlanLanguageServer(LanguageServer):
             self.publish_config()
             self.recheck_all()
             return
+        from plan_lsp.lsp import plans
+
+        plans.documents_changed(self, stale.uris)  # planLsp/plansChanged when a summary moves
         if self.pull_diagnostics:
             if stale.uris:
                 self.refresh()
