@@ -249,6 +249,21 @@ async def test_workspace_diagnostic_pull(ws: Path) -> None:
             )
         )
         assert {i.kind for i in again.items} == {"unchanged"}
+        # The scope narrowed: what was shown is taken back once, then nothing is reported.
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(
+                settings={"planLsp": {"diagnosticsScope": "openFiles"}}
+            )
+        )
+        await asyncio.sleep(0.2)
+        back = await client.workspace_diagnostic_async(
+            types.WorkspaceDiagnosticParams(previous_result_ids=[])
+        )
+        assert sorted((i.kind, len(i.items)) for i in back.items) == [("full", 0)] * 5  # type: ignore[union-attr]
+        after = await client.workspace_diagnostic_async(
+            types.WorkspaceDiagnosticParams(previous_result_ids=[])
+        )
+        assert list(after.items) == []
     async with session(pull, root=str(ws)) as client:  # openFiles: nothing for closed plans
         await indexed(client)
         report = await client.workspace_diagnostic_async(

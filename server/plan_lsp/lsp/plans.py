@@ -96,6 +96,8 @@ class Indexer:
         """The workspace's settings/templates generation the index was built with."""
         self.published: set[str] = set()
         """URIs whose problems were pushed because of the workspace scope."""
+        self.pulled: set[str] = set()
+        """URIs the last ``workspace/diagnostic`` answer reported."""
         self.notify_handle: asyncio.TimerHandle | None = None
         self.rebuild_handle: asyncio.TimerHandle | None = None
         self.tokens = 0
@@ -471,28 +473,34 @@ def workspace_diagnostic(
         types.WorkspaceFullDocumentDiagnosticReport
         | types.WorkspaceUnchangedDocumentDiagnosticReport
     ] = []
-    if not ix.workspace_scope():
-        return types.WorkspaceDiagnosticReport(items=items)
-    previous = {p.uri: p.value for p in params.previous_result_ids or []}
-    for path, e in sorted(ix.index.entries.items()):
-        if ix.is_open(path):
-            continue
-        if previous.get(e.uri) == e.result_id:
-            items.append(
-                types.WorkspaceUnchangedDocumentDiagnosticReport(
-                    uri=e.uri, result_id=e.result_id, version=None
-                )
-            )
-            continue
-        items.append(
-            types.WorkspaceFullDocumentDiagnosticReport(
-                uri=e.uri,
-                items=[diagnostic(e, f, ls.encoding) for f in e.findings],
-                result_id=e.result_id,
-                version=None,
-            )
-        )
+    reported: set[str] = set()
+    if ix.workspace_scope():
+        previous = {p.uri: p.value for p in params.previous_result_ids or []}
+        for path, e in sorted(ix.index.entries.items()):
+            if not ix.is_open(path):
+                reported.add(e.uri)
+                items.append(_report(e, previous.get(e.uri), ls.encoding))
+    # What an earlier answer showed and this one does not (a plan gone, the scope narrowed,
+    # a plan opened): an empty report, since a client keeps what it was last told.
+    for uri in sorted(ix.pulled - reported):
+        items.append(types.WorkspaceFullDocumentDiagnosticReport(uri=uri, items=[], version=None))
+    ix.pulled = reported
     return types.WorkspaceDiagnosticReport(items=items)
+
+
+def _report(
+    e: Entry, previous: str | None, encoding: str
+) -> types.WorkspaceFullDocumentDiagnosticReport | types.WorkspaceUnchangedDocumentDiagnosticReport:
+    if previous == e.result_id:
+        return types.WorkspaceUnchangedDocumentDiagnosticReport(
+            uri=e.uri, result_id=e.result_id, version=None
+        )
+    return types.WorkspaceFullDocumentDiagnosticReport(
+        uri=e.uri,
+        items=[diagnostic(e, f, encoding) for f in e.findings],
+        result_id=e.result_id,
+        version=None,
+    )
 
 
 # -- hooks called by the protocol layer --------------------------------------------------------
