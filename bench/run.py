@@ -687,7 +687,7 @@ def markdown(res: Results, quick: bool, elapsed: float) -> str:
     out.append(
         "Written by `.venv/bin/python bench/run.py`"
         + (" --quick (a smoke run: few repetitions, smaller corpus)" if quick else "")
-        + f" in {elapsed / 60:.1f} min. Figures are not test assertions; targets are issue 9's."
+        + f" in {elapsed / 60:.1f} min. Figures are not test assertions; targets are issues 9 and 17's."
     )
     out += ["", "| | |", "|---|---|"]
     out += [f"| {k} | {v} |" for k, v in res.env.items()]
@@ -742,6 +742,12 @@ METHOD = [
     "completion asked after `<<`. *idle*: asked again and again with the document already "
     "checked. *typed*: the trigger character (space, `<`) deleted (diagnostics awaited), typed "
     "again and completion asked at once, as an editor does: it includes checking that edit.",
+    "- **first open → diagnostics**: a plan of 2,500 or 25,000 lines opened (`didOpen`, a new "
+    "URI each time) in a running server that has already checked one 250-line plan, to its "
+    "`publishDiagnostics`. Two servers side by side, runs interleaved: the compiled parser "
+    "(pyromark, the `fast` extra) and `PLAN_LSP_PARSER=markdown-it-py` (markdown-it-py alone). "
+    "*one parse* is one `core/parse.py` parse of the same text into markdown-it-py's block "
+    "tokens by the compiled parser, in this process.",
     "- **start-up**: from spawning the process to the `initialize` result, a fresh process each "
     "time.",
     "- **check**: 1,000 plans of ~260 lines (`bench/work/corpus-1000/`, one in five broken: a "
@@ -758,7 +764,10 @@ METHOD = [
     "`--no-cache`; *first run* empties the cache folder before each run (it then writes it); "
     "*warm* reads a filled cache. *floor*: the CPU time of one markdown-it-py parse of every "
     "plan in the benchmark's own process, divided by the cores: what a checker that fully "
-    "parses each plan with markdown-it-py cannot beat.",
+    "parses each plan with markdown-it-py cannot beat; beside it the same for the compiled "
+    "parser's tokens. *one process (-j 1)* checks without the process pool; *markdown-it-py "
+    "alone* runs with `PLAN_LSP_PARSER=markdown-it-py`. The cold target (issue 17) is "
+    "mdsmith's time in the same run.",
     "- **memory**: `VmRSS` (and `VmHWM`, the peak) of the server process from `/proc/PID/status` "
     "after 200 corpus plans are opened and their diagnostics received.",
     "- **inlay hints** (`bench/living.py`): `textDocument/inlayHint` for the whole document (task "
