@@ -687,7 +687,8 @@ def markdown(res: Results, quick: bool, elapsed: float) -> str:
     out.append(
         "Written by `.venv/bin/python bench/run.py`"
         + (" --quick (a smoke run: few repetitions, smaller corpus)" if quick else "")
-        + f" in {elapsed / 60:.1f} min. Figures are not test assertions; targets are issues 9 and 17's."
+        + f" in {elapsed / 60:.1f} min. Figures are not test assertions; "
+        + "targets are issues 9 and 17's."
     )
     out += ["", "| | |", "|---|---|"]
     out += [f"| {k} | {v} |" for k, v in res.env.items()]
