@@ -282,7 +282,8 @@ def parse_lines(lines: list[str]) -> Outline:
     """Parse a document given as lines (no line ends; a leading BOM already a space)."""
     front = front_matter_end(lines)
     with _parse.gc_paused():  # until the tokens are dropped
-        sections, setext, _ = _parse_range(lines, 0, len(lines), front)
+        sections, setext, tokens = _parse_range(lines, 0, len(lines), front)
+        del tokens
     return Outline(lines, sections, front, setext)
 
 

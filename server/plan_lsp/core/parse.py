@@ -366,6 +366,8 @@ class _Builder:
         return "".join([self.strip(n, extra) + ("\n" if n < last else "") for n in numbers])
 
     def lines_text(self, first: int, end: int) -> str:
+        if not self.stack:  # top level: the lines as they are
+            return mdTrim("\n".join(self.lines[first:end]))
         return mdTrim("\n".join([self.strip(n) for n in range(first, end)]))
 
     # the walk --------------------------------------------------------------------------------
@@ -411,6 +413,20 @@ class _Builder:
                     out.append(_token(tag + "_close", tag, -1, None, level))
                     skip = 2
                     continue
+                if self.ascii and start == "TableRow":
+                    # the next hottest: a body row (its line, its own; no frame on the stack)
+                    line = bisect_right(offsets, rng["start"]) - 1
+                    if lines[line][:1] in " >" and self.strip(line).startswith("    "):
+                        raise _Unsure("a row indented as code (markdown-it ends the table there)")
+                    if self.rows == 0:
+                        self.open("tbody_open", "tbody", [line, self.table_end])
+                    self.rows += 1
+                    out.append(_token("tr_open", "tr", 1, [line, line + 1], self.level))
+                    self.level += 1
+                    self.cell = 0
+                    self.row_line = line
+                    self.cell_tag = "td"
+                    continue
                 if type(start) is str:
                     name, arg = start, None
                 else:
@@ -424,6 +440,10 @@ class _Builder:
                 continue
             end = ev.get("End")
             if end is not None:
+                if self.ascii and end == "TableRow":
+                    self.level -= 1
+                    out.append(_token("tr_close", "tr", -1, None, self.level))
+                    continue
                 name = end if type(end) is str else next(iter(end))
                 if name in _BLOCKS:
                     if self.hidden is not None:
