@@ -184,7 +184,7 @@ def test_spec_kit_repository_checked_with_no_set_up(tmp_path: Path) -> None:
         "'[FEATURE]'"
     ) in lines
     assert any(line.startswith("specs/001-web-x-twitter/spec.md:48:") for line in lines)
-    assert len(lines) == 4, out.stdout
+    assert len(lines) == 6, out.stdout  # and two sections of 004-tag-log left as written
 
 
 def test_a_same_named_subsection_elsewhere_does_not_take_a_sections_place() -> None:
@@ -279,4 +279,41 @@ def test_links_resolve_as_github_does(tmp_path: Path) -> None:
         "repository's root)",
         "warning broken-link Broken link: '/../../etc/passwd' does not exist (from the "
         "repository's root)",
+    ]
+
+
+def test_template_text_left_unchanged_is_reported_fixed_text_is_not() -> None:
+    plan = _kind("speckit", "plan")
+    text = (CORPUS / "speckit/specs/004-tag-log/plan.md").read_text("utf-8")
+    found = [
+        (f.code, f.span.start.line + 1)
+        for f in _check(plan, text, "specs/004-tag-log/plan.md")
+        if "unchanged" in f.message
+    ]
+    assert found == [("empty-section", 33), ("empty-section", 36)]  # Summary, Technical Context
+    # The plan's process notes (Phase N, Complexity Tracking …) may stay as spec-kit writes them.
+    assert plan.schema.metadata.boilerplate
+
+
+def test_optional_in_a_comment_opening_the_section_and_title_prefixes() -> None:
+    # EIP's template: "<!-- This section is optional. … -->" opening a section's body.
+    eip = kinds.load_kind(
+        "eip",
+        "# EIP\n\n## Abstract\n\nA summary.\n\n## Motivation\n\n<!--\n  This section is optional."
+        "\n\n  The motivation …\n-->\n\n## Copyright\n\nCopyright and related rights waived via "
+        "[CC0](../LICENSE.md).\n",
+    )
+    assert [s.title for s in eip.schema.sections if s.optional] == ["Motivation"]
+    doc = "# EIP\n\n## Abstract\n\nWhat it does.\n\n## Copyright\n\nCopyright and related rights "
+    doc += "waived via [CC0](../LICENSE.md).\n"
+    assert _check(eip, doc) == []  # fixed text kept as it is is no finding
+    # KEP's title: its fixed words before the first placeholder are what a title follows.
+    kep = kinds.load_kind(
+        "kep",
+        "---\nplan-lsp:\n  placeholders: [NNNN]\n---\n# KEP-NNNN: Your short, descriptive title\n"
+        "\n## Summary\n\nText.\n",
+    )
+    assert _check(kep, "# KEP-3973: Consider Terminating Pods\n\n## Summary\n\nWhy.\n") == []
+    assert [f.code for f in _check(kep, "# Terminating Pods\n\n## Summary\n\nWhy.\n")] == [
+        "title-mismatch"
     ]

@@ -322,19 +322,43 @@ def check_duplicates(ctx: Context) -> Iterator[Finding]:
 
 
 def _empty_nodes(ctx: Context) -> Iterator[tuple[Placed, SectionSpec]]:
-    """Sections the template gives a body to, left with nothing in them."""
+    """Required sections the template gives a body to (more than a comment), left with
+    nothing in them (an HTML comment is nothing)."""
     for node in ctx.structure.nodes:
         spec = node.spec
-        if spec is None or node.children:
+        if spec is None or node.children or not spec.has_body or ctx.is_optional(spec):
             continue
         sec = ctx.outline.sections[node.index]
-        if sec.has_content or not ctx.schema.body(spec).strip():
+        if sec.has_content:
             continue
         yield node, spec
 
 
+def _unchanged_nodes(ctx: Context) -> Iterator[tuple[Placed, SectionSpec]]:
+    """Required sections whose own text is still the template's guidance, word for word."""
+    lines = ctx.outline.lines
+    for node in ctx.structure.nodes:
+        spec = node.spec
+        if spec is None or not spec.has_body or spec.boilerplate or ctx.is_optional(spec):
+            continue
+        sec = ctx.outline.sections[node.index]
+        if spec is ctx.schema.title or spec.repeat or spec.repeatable or not sec.has_content:
+            continue  # a repeated section's template text is its first instance's
+        body = ctx.schema.body(spec)
+        want = _words(body)
+        if not want or "<<" in want or not spec.guidance:
+            continue  # fields left in it are reported as fields; fixed text may stay
+        if _words("\n".join(lines[sec.body_start : sec.end])) == want:
+            yield node, spec
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
 def check_empty(ctx: Context) -> Iterator[Finding]:
-    """A section the template gives a body to, left with nothing in it."""
+    """A section the template gives a body to, left empty, or still holding the template's
+    own guidance unchanged (a never-edited scaffold does not pass)."""
     for node, spec in _empty_nodes(ctx):
         yield _f(
             ctx,
@@ -342,6 +366,15 @@ def check_empty(ctx: Context) -> Iterator[Finding]:
             f"Section {_quote(spec)} is empty",
             ctx.heading_span(node.heading),
             spec=spec.id,
+        )
+    for node, spec in _unchanged_nodes(ctx):
+        yield _f(
+            ctx,
+            "empty-section",
+            f"Section {_quote(spec)} still holds the template's text, unchanged",
+            ctx.heading_span(node.heading),
+            spec=spec.id,
+            unchanged=True,
         )
 
 
@@ -527,7 +560,7 @@ def check_title(ctx: Context) -> Iterator[Finding]:
     if title is None:
         return
     for node in ctx.structure.instances(title)[:1]:
-        if not ctx.schema.matches(title, node.heading.title):
+        if not ctx.schema.title_follows(node.heading.title):
             yield _f(
                 ctx,
                 "title-mismatch",

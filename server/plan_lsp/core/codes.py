@@ -62,7 +62,8 @@ DESCRIPTIONS: dict[str, str] = {
     "Draft, an error once Completed)",
     "template-token": "a leftover `{{…}}` / `{% … %}` from an unrendered template",
     "invalid-value": "an enumerated value outside the allowed ones (`**Status:** Done`)",
-    "empty-section": "a section the template gives a body, left empty",
+    "empty-section": "a required section the template gives a body (more than a comment), left "
+    "empty or still holding the template's guidance unchanged",
     "numbering": "`Phase N` / `Step N.M` not numbered 1, 2, 3 within their parent",
     "broken-link": "a relative link to a file that does not exist, or to a heading it lacks",
     "status-mismatch": "the document contradicts its Status by the template's `rules` (`Status "

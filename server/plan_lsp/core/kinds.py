@@ -67,6 +67,17 @@ _SPECKIT_OPTIONAL = {
     ),
     "plan": ("Execution Flow (/plan command scope)",),
 }
+_SPECKIT_BOILERPLATE = {
+    # The plan's process notes, which spec-kit's own commands keep as they are.
+    "plan": (
+        "Documentation (this feature)",
+        "Source Code (repository root)",
+        "Phase N",
+        "Phase 3+: Future Implementation",
+        "Complexity Tracking",
+        "Progress Tracking",
+    ),
+}
 
 
 def _speckit(source: templates.TemplateSource, name: str) -> templates.TemplateSource:
@@ -79,6 +90,7 @@ def _speckit(source: templates.TemplateSource, name: str) -> templates.TemplateS
         applies_to=meta.applies_to or (f"**/specs/*/{name}.md",),
         placeholders=meta.placeholders or ("[NEEDS CLARIFICATION: …]", *tokens),
         optional=meta.optional or _SPECKIT_OPTIONAL.get(name, ()),
+        boilerplate=meta.boilerplate or _SPECKIT_BOILERPLATE.get(name, ()),
     )
     return dataclasses.replace(source, metadata=new)
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from plan_lsp.core import placeholders, rules, templates
-from plan_lsp.core.outline import FIELD_RE, Outline, parse
+from plan_lsp.core.outline import FIELD_RE, Outline, Section, parse, prose, prose_lines
 from plan_lsp.core.placeholders import Pattern, Syntax
 from plan_lsp.core.templates import Metadata, TemplateSource, field_key
 
@@ -86,6 +86,13 @@ class SectionSpec:
     """For titles with fields: the fields are wildcards."""
     repeatable: bool = False
     """A pattern the template writes more than once among its siblings: any number of them."""
+    has_body: bool = False
+    """Whether the template gives the section content of its own (an HTML comment is none)."""
+    boilerplate: bool = False
+    """Its template text may stay in documents as it is (metadata ``boilerplate``)."""
+    guidance: bool = False
+    """Its template text is guidance to replace (it holds a placeholder, outside code), not
+    fixed text every document keeps (a licence line)."""
     start_number: int = 1
     """For numbered sections: the number the template starts at (``Phase 0``)."""
     mandatory: bool = False
@@ -196,6 +203,17 @@ class Schema:
                 return f
         return None
 
+    def title_follows(self, title: str) -> bool:
+        """Whether a document's title follows the template's: it matches the title's pattern,
+        or starts with the title's fixed words before its first placeholder (``KEP-NNNN: Your
+        short, descriptive title`` is followed by ``KEP-3973: Consider Terminating Pods``)."""
+        spec = self.title
+        if spec is None or self.matches(spec, title):
+            return True
+        if spec.pattern is None or not spec.pattern.pieces[0]:
+            return False
+        return " ".join(title.split()).casefold().startswith(spec.pattern.pieces[0])
+
     def matches(self, spec: SectionSpec, title: str) -> bool:
         """Whether a document heading titled ``title`` is an instance of ``spec``."""
         if spec.repeat:
@@ -219,6 +237,46 @@ def _pattern(title: str, syntaxes: tuple[Syntax, ...]) -> Pattern | None:
     return placeholders.pattern(title, spans)
 
 
+# ``[Extract from feature spec: …]``, ``[e.g., Python 3.11]``: bracketed words to replace, not a
+# link (``[CC0](../LICENSE.md)``), a reference or a task box.
+_BRACKETED = re.compile(r"(?<![\w\]!])\[\w[^\[\]\n]{0,200}\s[^\[\]\n]{0,200}\](?![(\[:])")
+
+
+def _guidance(sec: Section, lines: list[str], syntaxes: tuple[Syntax, ...]) -> bool:
+    """Whether a template section's own prose holds a placeholder (bracketed words or a
+    declared one), outside code and comments."""
+    for n in prose_lines(sec.block):
+        if n < sec.block.body_offset:
+            continue
+        line = prose(lines[sec.start + n])
+        if _BRACKETED.search(line) or placeholders.find(syntaxes, line):
+            return True
+    return False
+
+
+_SAYS_OPTIONAL = re.compile(
+    r"\b(?:this|the)\s+(?:sub)?section\s+is\s+optional\b|\bthis\s+is\s+an\s+optional\b"
+    r"|\boptional\s+(?:sub)?section\b",
+    re.I,
+)
+
+
+def _body_says_optional(lines: list[str], line: int, end: int) -> bool:
+    """Whether a template section's body opens with an HTML comment saying it is optional
+    (EIP: ``<!-- This section is optional. … -->``, KEP, MADR)."""
+    n = line + 1
+    while n < end and not lines[n].strip():
+        n += 1
+    if n >= end or not lines[n].lstrip().startswith("<!--"):
+        return False
+    text = []
+    for k in range(n, min(n + 50, end)):
+        text.append(lines[k])
+        if "-->" in lines[k]:
+            break
+    return bool(_SAYS_OPTIONAL.search(" ".join(text)))
+
+
 def _comment_says_optional(lines: list[str], line: int) -> bool:
     """Whether an HTML comment just above a template heading says the section is optional
     (MADR: ``<!-- This is an optional element. Feel free to remove. -->``)."""
@@ -231,6 +289,11 @@ def _comment_says_optional(lines: list[str], line: int) -> bool:
     for k in range(n, max(n - 50, -1), -1):
         text.append(lines[k])
         if "<!--" in lines[k]:
+            p = k - 1
+            while p >= 0 and not lines[p].strip():
+                p -= 1
+            if p >= 0 and lines[p].lstrip().startswith("#"):
+                return False  # it opens the section above (its body), it is not about this one
             return bool(_OPTIONAL_WORD.search(" ".join(text)))
     return False
 
@@ -329,13 +392,17 @@ def from_outline(source: TemplateSource, outline: Outline) -> Schema:
             spec.pattern = pat
             if spec.pattern is not None:
                 spec.key = ""
+        spec.has_body = sec.has_content
+        spec.guidance = _guidance(sec, lines, syntaxes)
         names = {spec.key, spec.repeat or "", title_key(spec.display)} - {""}
         said = decoration(h.title)
+        spec.boilerplate = bool(names & {title_key(b) for b in meta.boilerplate})
         spec.mandatory = said == "mandatory"
         spec.optional = (
             bool(names & optional_keys)
             or said == "optional"
             or _comment_says_optional(lines, sec.start)
+            or _body_says_optional(lines, sec.start, sec.end)
         )
         sections.append(spec)
         if parent is not None:

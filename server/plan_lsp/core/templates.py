@@ -24,7 +24,16 @@ from plan_lsp.core.resources import builtin_text as builtin_text
 META_KEY = "plan-lsp"
 MAX_OUTPUT = 5_000_000
 META_KEYS = frozenset(
-    {"description", "applies-to", "optional", "fields", "severity", "rules", "placeholders"}
+    {
+        "description",
+        "applies-to",
+        "optional",
+        "fields",
+        "severity",
+        "rules",
+        "placeholders",
+        "boilerplate",
+    }
 )
 FIELD_META_KEYS = frozenset({"description", "values", "default"})
 
@@ -77,6 +86,8 @@ class Metadata:
     """Status-aware rules (:mod:`plan_lsp.core.rules`)."""
     placeholders: tuple[str, ...] = ()
     """Declared placeholder syntaxes (``{…}``, ``NNNN``; see :mod:`plan_lsp.core.placeholders`)."""
+    boilerplate: tuple[str, ...] = ()
+    """Sections whose template text may stay in documents as it is (process notes)."""
     """Unknown keys and wrong types: (message, zero-based line in the template)."""
 
     def field(self, name: str) -> FieldMeta | None:
@@ -169,7 +180,7 @@ def _metadata(meta: Any, raw: str) -> Metadata:
         problems.append(("'description' must be text", _line_of(raw, "description")))
         description = ""
     lists: dict[str, tuple[str, ...]] = {}
-    for key in ("applies-to", "optional", "placeholders"):
+    for key in ("applies-to", "optional", "placeholders", "boilerplate"):
         value = _strs(meta.get(key, []))
         if value is None:
             problems.append((f"'{key}' must be a list of text", _line_of(raw, key)))
@@ -215,6 +226,7 @@ def _metadata(meta: Any, raw: str) -> Metadata:
         tuple(problems),
         rules,
         lists["placeholders"],
+        lists["boilerplate"],
     )
 
 
