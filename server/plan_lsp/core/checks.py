@@ -9,9 +9,10 @@ check", lists every place; tests fail on a place forgotten).
 
 from __future__ import annotations
 
+import bisect
 import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from plan_lsp.core import links, placeholders, rules
@@ -50,6 +51,8 @@ class Context:
     """The document's link reference labels (computed on first use)."""
     root: str | None = None
     """The repository's root: root-relative links (``/docs/x.md``) start there."""
+    cache: dict[Any, Any] = field(default_factory=dict)
+    """What several findings of one check share (computed once per check)."""
 
     def is_optional(self, spec: SectionSpec) -> bool:
         return spec.optional or bool(
@@ -105,15 +108,18 @@ def _missing(ctx: Context, spec: SectionSpec, parent: Placed | None) -> Finding:
         if spec.parent is not None
         else (schema.roots())
     )
-    pos = siblings.index(spec)
-    before = [s for s in siblings[:pos] if _present_in(st, s, container)]
-    after = [s for s in siblings[pos + 1 :] if _present_in(st, s, container)]
+    # The nearest present siblings before and after it (found once per container: a template of
+    # thousands of sections, all missing, is not a quadratic walk).
+    position, previous, following = _neighbours(ctx, siblings, container)
+    pos = position[spec.id]
+    before = [siblings[previous[pos]]] if previous[pos] >= 0 else []
+    after = [siblings[following[pos]]] if following[pos] >= 0 else []
     line: int
     anchor: Heading | None = None
     if before:
         last = _present_in(st, before[-1], container)[-1]
         # Before the next known sibling (unknown sections after the previous one stay with it).
-        nxt = _next_sibling(container, last)
+        nxt = _next_sibling(ctx, container, last)
         line = nxt.heading.line if nxt is not None else last.end
     elif after:
         first = _present_in(st, after[0], container)[0]
@@ -123,7 +129,9 @@ def _missing(ctx: Context, spec: SectionSpec, parent: Placed | None) -> Finding:
     else:
         line = container.end
     line = min(line, len(outline.lines))
-    heading_at = {n.heading.line: n for n in st.nodes}
+    heading_at = ctx.cache.get("heading_at")
+    if heading_at is None:
+        heading_at = ctx.cache["heading_at"] = {n.heading.line: n for n in st.nodes}
     if line in heading_at:
         anchor = heading_at[line].heading
     elif before:
@@ -144,7 +152,7 @@ def _missing(ctx: Context, spec: SectionSpec, parent: Placed | None) -> Finding:
     message = f"Missing section '{spec.hashes} {title}'" + (
         f" ({', '.join(where)})" if where else ""
     )
-    rename = _near_miss(ctx, spec, container)
+    rename = _near_miss(ctx, spec, line)
     if rename is not None:
         message += f"; did you mean '{rename.heading.title}' (line {rename.heading.line + 1})?"
     span = (
@@ -177,25 +185,77 @@ def _present_in(st: Structure, spec: SectionSpec, container: Placed) -> list[Pla
     return st.instances(spec)
 
 
-def _next_sibling(container: Placed, node: Placed) -> Placed | None:
-    kids = container.children
-    if node in kids:
-        i = kids.index(node)
-        for k in kids[i + 1 :]:
-            if k.spec is not None:
-                return k
-        return None
-    return None
+def _neighbours(
+    ctx: Context, siblings: list[SectionSpec], container: Placed
+) -> tuple[dict[int, int], list[int], list[int]]:
+    """For template siblings under ``container``: each one's position, and the position of the
+    nearest present sibling before and after each (-1: none)."""
+    key = ("neighbours", id(container), siblings[0].id if siblings else -1)
+    hit = ctx.cache.get(key)
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    present = [bool(_present_in(ctx.structure, s, container)) for s in siblings]
+    previous, following = [-1] * len(siblings), [-1] * len(siblings)
+    last = -1
+    for i, here in enumerate(present):
+        previous[i] = last
+        if here:
+            last = i
+    last = -1
+    for i in range(len(siblings) - 1, -1, -1):
+        following[i] = last
+        if present[i]:
+            last = i
+    result = ({s.id: i for i, s in enumerate(siblings)}, previous, following)
+    ctx.cache[key] = result
+    return result
 
 
-def _near_miss(ctx: Context, spec: SectionSpec, container: Placed) -> Placed | None:
-    if spec.repeat or spec.pattern is not None:
+def _next_sibling(ctx: Context, container: Placed, node: Placed) -> Placed | None:
+    """The next matched child of ``container`` after ``node`` (indexed once per container)."""
+    key = ("next", id(container))
+    following = ctx.cache.get(key)
+    if following is None:
+        following = {}
+        nxt: Placed | None = None
+        for kid in reversed(container.children):
+            following[id(kid)] = nxt
+            if kid.spec is not None:
+                nxt = kid
+        ctx.cache[key] = following
+    return following.get(id(node))
+
+
+NEAR_MISS_CANDIDATES = 8
+"""Unknown headings compared with a missing section, on each side of where it belongs."""
+NEAR_MISS_LENGTH = 200
+"""Titles longer than this are not compared."""
+
+
+def _near_miss(ctx: Context, spec: SectionSpec, line: int) -> Placed | None:
+    """An unknown heading that looks like the missing section (a typo, a rename): among the
+    unknown headings nearest to where it belongs, so the work per missing section is bounded
+    whatever the number of headings."""
+    if spec.repeat or spec.pattern is not None or len(spec.key) > NEAR_MISS_LENGTH:
         return None
+    unknown = ctx.cache.get("unknown")
+    if unknown is None:
+        unknown = ctx.cache["unknown"] = [
+            (n.heading.line, title_key(n.heading.title), n)
+            for n in ctx.structure.nodes
+            if n.spec is None and len(n.heading.title) <= 2 * NEAR_MISS_LENGTH
+        ]
+    at = bisect.bisect_left(unknown, line, key=lambda u: u[0])
     best: tuple[float, Placed] | None = None
-    for node in ctx.structure.nodes:
-        if node.spec is not None:
+    want = spec.key
+    for _, key, node in unknown[max(0, at - NEAR_MISS_CANDIDATES) : at + NEAR_MISS_CANDIDATES]:
+        # A ratio of 0.75 needs lengths within 0.6 of each other.
+        if not key or 2 * min(len(key), len(want)) < 0.75 * (len(key) + len(want)):
             continue
-        ratio = difflib.SequenceMatcher(None, title_key(node.heading.title), spec.key).ratio()
+        matcher = difflib.SequenceMatcher(None, key, want)
+        if matcher.quick_ratio() < 0.75:
+            continue
+        ratio = matcher.ratio()
         if ratio >= 0.75 and (best is None or ratio > best[0]):
             best = (ratio, node)
     return best[1] if best else None
@@ -238,17 +298,17 @@ def check_order(ctx: Context) -> Iterator[Finding]:
             seen.add(spec.id)
             seq.append((spec.id, child))
         keep = _longest_ordered([s for s, _ in seq])
+        kept = sorted({seq[j][0] for j in keep})  # once per parent, searched by bisection
         for i, (sid, child) in enumerate(seq):
             if i in keep:
                 continue
             spec = schema.sections[sid]
-            kept = sorted({seq[j][0] for j in keep})
-            prev = [k for k in kept if k < sid]
-            nxt = [k for k in kept if k > sid]
-            if prev:
-                hint = f"it belongs after {_quote(schema.sections[prev[-1]])}"
-            elif nxt:
-                hint = f"it belongs before {_quote(schema.sections[nxt[0]])}"
+            j = bisect.bisect_left(kept, sid)
+            k = bisect.bisect_right(kept, sid)
+            if j > 0:
+                hint = f"it belongs after {_quote(schema.sections[kept[j - 1]])}"
+            elif k < len(kept):
+                hint = f"it belongs before {_quote(schema.sections[kept[k]])}"
             else:
                 hint = "see the template's order"
             yield _f(
