@@ -367,7 +367,7 @@ async def test_broken_link_with_a_fix_that_creates_the_file(workspace: Path) -> 
             )
         )
         [act] = [a for a in acts if a.title.startswith("Create")]
-        assert act.title == "Create '0002-cache-layout.md' from the adr template"
+        assert act.title == "Create 'adr/0002-cache-layout.md' from the adr template"
         create, fill = act.edit.document_changes
         new_uri = uri(workspace, "adr/0002-cache-layout.md")
         assert create.kind == "create" and create.uri == new_uri

@@ -125,7 +125,9 @@ def resolve(link: Link, doc_path: str | None, root: str | None = None) -> Target
     joined = base / unquote(target)
     parts: list[str] = []
     for part in joined.parts:
-        if part == ".." and parts and parts[-1] not in ("..", "/"):
+        if part == ".." and parts and parts[-1] == "/":
+            continue  # ``..`` past the root stays at the root, as on disk
+        if part == ".." and parts and parts[-1] != "..":
             parts.pop()
         elif part != ".":
             parts.append(part)

@@ -65,6 +65,26 @@ class PlanProtocol(LanguageServerProtocol):
     def lsp_text_document__did_close(self, params: types.DidCloseTextDocumentParams) -> Any:
         yield from self._user(types.TEXT_DOCUMENT_DID_CLOSE, params)
 
+    def _execute_handler(
+        self,
+        msg_id: Any,
+        handler: Any,
+        callback: Any,
+        args: Any = None,
+        kwargs: Any = None,
+    ) -> None:
+        """pygls keeps the future of a handler run through a generator (the built-in didOpen,
+        didChange, didClose…) or a coroutine under an id that only a request's answer removes:
+        a notification's future stayed forever, about 2 KB per keystroke. Each one is dropped
+        once done."""
+
+        def done(future: Any) -> None:
+            if self._request_futures.get(msg_id) is future:
+                del self._request_futures[msg_id]
+            callback(future)
+
+        super()._execute_handler(msg_id, handler, done, args, kwargs)
+
     @lsp_method(types.EXIT)
     def lsp_exit(self, *args: Any) -> Any:
         code = 0 if self._shutdown else 1

@@ -207,11 +207,11 @@ def heading_lookup(
     seen: dict[str, tuple[float, int, list[str]]] = {}
 
     def lookup(path: str) -> list[str] | None:
+        if roots is not None and not inside(path, roots(path)):
+            raise Refused("it is outside the workspace")  # whether it exists or not
         info = files.info(path)
         if info is None:
             return None
-        if roots is not None and not inside(path, roots(path)):
-            raise Refused("it is outside the workspace")
         if info.is_dir:
             return []
         if not info.is_file:

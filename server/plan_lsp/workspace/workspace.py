@@ -34,6 +34,7 @@ from plan_lsp.workspace.files import (
     MAX_TEMPLATE_BYTES,
     Files,
     heading_lookup,
+    inside,
     load_folder,
     read_text_or_none,
     reason,
@@ -185,6 +186,8 @@ class Workspace:
         self.kinds_stale = True
         """Settings changed since the kinds were loaded: load them again on next use."""
         self._disk_lookup: Lookup | None = None
+        self._targets: dict[str, tuple[Result, frozenset[str]]] = {}
+        """Per document: the files its links point at, for its last check."""
 
     # -- settings and kinds ----------------------------------------------------------------
 
@@ -294,17 +297,31 @@ class Workspace:
         return str(roots[0]) if roots else None
 
     def templates_folder(self) -> Path | None:
+        """The templates folder ``planLsp.templatesDir`` names, relative to the first workspace
+        folder; None when it lies outside the workspace (symlinks resolved), like
+        ``planLsp.template``: a workspace's settings cannot bring in templates from elsewhere."""
         folder = Path(self.settings.templates_dir)
-        if folder.is_absolute():
-            return folder
         roots = self.roots()
-        return roots[0] / folder if roots else None
+        if not folder.is_absolute():
+            if not roots:
+                return None
+            folder = roots[0] / folder
+        if roots and not inside(folder, roots):
+            return None  # ``/etc``, ``../..``, or a symlink leading out
+        return folder
 
     def load_templates(self) -> None:
         """(Re)load the templates folder; open template buffers count with their text."""
         folder = self.templates_folder()
         registry = self._registry
-        if folder is None or registry is None:
+        if registry is None:
+            return
+        if folder is None:
+            if self.roots() and self.settings.templates_dir:
+                self.reporter.warn(
+                    f"plan-lsp: templates folder {self.settings.templates_dir} is outside the "
+                    "workspace; no team templates are used"
+                )
             return
         load_folder(registry, folder, self.files)
         for doc in self.documents.values():
@@ -438,6 +455,7 @@ class Workspace:
             out.add(self.template_changed(template, text))
         self.results.pop(uri, None)
         self.outlines.pop(uri, None)
+        self._targets.pop(uri, None)
         return out
 
     def file_changed(self, uri: str, how: str) -> Recheck:
@@ -458,19 +476,48 @@ class Workspace:
         self.reporter.log(f"plan-lsp: template {template} {how}")
         return self.template_changed(template, text)
 
-    def links_changed(self, path: str | None = None) -> Recheck:
-        """Forget the checks of the documents whose links point to ``path`` (None: any document
-        with links), since what they point to may have come or gone; they are to be re-checked."""
+    def files_changed(self, changes: Sequence[tuple[str, str]]) -> Recheck:
+        """Files ``created``, ``changed`` or ``deleted`` on disk, as (uri, how), in one batch (a
+        checkout or a build can send thousands at once): templates are re-derived one by one;
+        the documents whose links point at any of the other files are found in one pass."""
+        out = Recheck()
+        paths: set[str] = set()
+        for uri, how in changes:
+            if self.template_path(uri) is not None:
+                out.add(self.file_changed(uri, how))
+            elif (path := uri_to_path(uri)) is not None:
+                paths.add(path)
+        if paths:
+            out.add(self.links_changed(paths))
+        return out
+
+    def link_targets(self, uri: str, result: Result) -> frozenset[str]:
+        """The files the links of a checked document point at (found once per check)."""
+        hit = self._targets.get(uri)
+        if hit is not None and hit[0] is result:
+            return hit[1]
+        here = uri_to_path(uri)
+        root = self.root()
+        targets = frozenset(
+            t
+            for s in result.outline.sections
+            for link in s.block.links
+            if (t := links.resolve(link, here, root).path) is not None
+        )
+        self._targets[uri] = (result, targets)
+        return targets
+
+    def links_changed(self, path: str | set[str] | None = None) -> Recheck:
+        """Forget the checks of the documents whose links point to ``path`` (or any of a set of
+        paths; None: any document with links), since what they point to may have come or gone;
+        they are to be re-checked."""
+        changed = {path} if isinstance(path, str) else path
         stale = []
         for uri, (_, _, result) in list(self.results.items()):
-            here = uri_to_path(uri)
-            targets = {
-                links.resolve(link, here, self.root()).path
-                for s in result.outline.sections
-                for link in s.block.links
-            }
-            if targets and (path is None or path in targets):
+            targets = self.link_targets(uri, result)
+            if targets and (changed is None or not targets.isdisjoint(changed)):
                 del self.results[uri]
+                self._targets.pop(uri, None)
                 stale.append(uri)
         return Recheck(stale)
 
@@ -611,7 +658,10 @@ class Workspace:
         return [] if result is None else actions.fixes(result, findings)
 
     def new_file_fixes(self, findings: Sequence[Finding]) -> list[actions.NewFile]:
-        """For each link to a missing file: create it from the kind its name suggests."""
+        """For each link to a missing file inside the workspace: create it from the kind its
+        name suggests. The title names the file by its path in the workspace; nothing is ever
+        created outside it (``..`` past the root, an absolute path, a symlinked folder)."""
+        roots = [Path(os.path.realpath(r)) for r in (self.roots() or [Path.cwd()])]
         out = []
         for f in findings:
             if (
@@ -621,12 +671,17 @@ class Workspace:
             ):
                 continue
             target = str(f.data["target"])
+            if not os.path.isabs(target) or not inside(target, roots):
+                continue
+            real = Path(os.path.realpath(target))
+            root = next(r for r in roots if real.is_relative_to(r))
             kind = kinds.suggest(target, self.kinds())
             try:
                 text = scaffold.render(kind, context.discover(target))
             except templates.TemplateError:
                 continue
-            title = f"Create '{Path(target).name}' from the {kind.name} template"
+            where = real.relative_to(root).as_posix()
+            title = f"Create '{where}' from the {kind.name} template"
             out.append(actions.NewFile(title, target, text, f))
         return out
 

@@ -48,6 +48,6 @@ def did_change_watched_files(
     ls: PlanLanguageServer, params: types.DidChangeWatchedFilesParams
 ) -> None:
     """``workspace/didChangeWatchedFiles``: templates reloaded, links re-checked."""
-    for change in params.changes:
-        ls.recheck(ls.ws.file_changed(change.uri, change.type.name.lower()))
+    # One batch: a checkout can change thousands of files at once.
+    ls.recheck(ls.ws.files_changed([(c.uri, c.type.name.lower()) for c in params.changes]))
     plans.file_events(ls, list(params.changes))
