@@ -21,7 +21,7 @@ def _child(fn: Callable[[], Any], out: Any, memory: int) -> None:
         out.put(("ok", repr(fn())))
     except MemoryError:
         out.put(("MemoryError", ""))
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent
+    except BaseException as exc:  # reported to the parent
         out.put((type(exc).__name__, str(exc) or traceback.format_exc()))
 
 

@@ -146,14 +146,14 @@ BUSY = {
         "{% endmacro %}{{ f('x', 40) }}"
     ),
     "doubling by set": "{% set a = 'x' * 1000 %}"
-    + "".join(f"{{% set a = a ~ a %}}" for _ in range(40))
+    + "".join("{% set a = a ~ a %}" for _ in range(40))
     + "{{ a|length }}",
     "doubling by +": "{% set a = 'x' * 1000 %}"
     + "".join("{% set a = a + a %}" for _ in range(40))
     + "{{ a|length }}",
     "doubling a macro's result": (
-        "{% macro f(n) %}{% if n %}{% set x = f(n - 1) %}{{ x|string }}{{ x|string }}{% else %}x{% endif %}"
-        "{% endmacro %}{{ f(40)|length }}"
+        "{% macro f(n) %}{% if n %}{% set x = f(n - 1) %}{{ x|string }}{{ x|string }}"
+        "{% else %}x{% endif %}{% endmacro %}{{ f(40)|length }}"
     ),
     "a loop over a long string in a loop": (
         "{% set a = 'x' * 900000 %}{% for c in a %}{% for d in a %}{% endfor %}{% endfor %}"
@@ -255,3 +255,75 @@ def test_near_miss_still_names_the_renamed_heading() -> None:
         if f.code == "missing-section"
     ]
     assert len(found) == 1 and "did you mean 'Overveiw' (line" in found[0]
+
+
+# -- fuzzing templates --------------------------------------------------------------------------
+
+FUZZ_LONG = __import__("os").environ.get("PLAN_LSP_FUZZ") == "long"
+TEMPLATE_PIECES = st.sampled_from(
+    [
+        "---\n",
+        "plan-lsp:\n",
+        "  description: d\n",
+        "  applies-to: ['**/**/**/x.md', '!**/drafts/**']\n",
+        "  optional: [A, &o B]\n",
+        "  fields: {X: {values: [a, b], default: a}}\n",
+        "  severity: {empty-section: error}\n",
+        "  bad: *o\n",
+        "title: '{{TITLE}}'\n",
+        "# T {{N}}: {{TITLE}}\n",
+        "# ",
+        "## A\n",
+        "### Phase 1: {{P}}\n",
+        "#### Step 1.1: x\n",
+        "## A\n",
+        "\n",
+        "text <<F>> {{ X }} {{Step Title}}\n",
+        "**Status:** Draft | Done\n",
+        "{% for i in range(3) %}",
+        "{% for c in 'abc' * 1000 %}",
+        "{% endfor %}",
+        "{% if x %}",
+        "{% else %}",
+        "{% endif %}",
+        "{% macro m(n) %}{{ m(n + 1) }}{% endmacro %}{{ m(0) }}",
+        "{% set a = 'x' * 100000 %}",
+        "{{ a|replace('x', a) }}",
+        "{{ a ~ a ~ a }}",
+        "{{ '%9999999999s'|format(1) }}",
+        "{{ (a * 5)|length }}",
+        "{{ ''.__class__ }}",
+        "{% include 'x' %}",
+        "{{ 2 ** 99 }}",
+        "{#",
+        "#}",
+        "{{",
+        "}}",
+        "{%",
+        "%}",
+        "```\n",
+        "| a | b |\n",
+        "\0",
+        "\r\n",
+        "🔐",
+    ]
+)
+
+
+@settings(max_examples=2000 if FUZZ_LONG else 150, deadline=None, derandomize=not FUZZ_LONG)
+@given(st.lists(TEMPLATE_PIECES, max_size=25).map("".join))
+def test_hostile_template_text_never_crashes(text: str) -> None:
+    from plan_lsp.features import scaffold
+
+    try:
+        kind = kinds.load_kind("fuzz", text)
+    except TemplateError as exc:
+        assert exc.message
+        return
+    try:
+        rendered = scaffold.render(kind, {"feature": "F", "issue": "I-1"})
+    except TemplateError as exc:
+        assert exc.message
+        return
+    engine.check(rendered, "/w/x.md", [kind], force=kind)
+    engine.check(text, "/w/x.md", [kind, kinds.builtin_plan()])

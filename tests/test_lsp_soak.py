@@ -27,7 +27,7 @@ def _messages(docs: int, rounds: int, edits: int) -> list[dict[str, Any]]:
     """Documents opened, edited ``edits`` times and closed, ``rounds`` times over."""
     text = complete_plan()
     out: list[dict[str, Any]] = []
-    for r in range(rounds):
+    for _ in range(rounds):
         for d in range(docs):
             uri = f"file:///w/soak-{d}-plan.md"
             out.append(
