@@ -248,11 +248,14 @@ def _near_miss(ctx: Context, spec: SectionSpec, line: int) -> Placed | None:
     at = bisect.bisect_left(unknown, line, key=lambda u: u[0])
     best: tuple[float, Placed] | None = None
     want = spec.key
+    matcher: difflib.SequenceMatcher[str] | None = None
     for _, key, node in unknown[max(0, at - NEAR_MISS_CANDIDATES) : at + NEAR_MISS_CANDIDATES]:
         # A ratio of 0.75 needs lengths within 0.6 of each other.
         if not key or 2 * min(len(key), len(want)) < 0.75 * (len(key) + len(want)):
             continue
-        matcher = difflib.SequenceMatcher(None, key, want)
+        if matcher is None:  # what it learns of the section's title is kept for each heading
+            matcher = difflib.SequenceMatcher(None, "", want)
+        matcher.set_seq1(key)
         if matcher.quick_ratio() < 0.75:
             continue
         ratio = matcher.ratio()

@@ -177,12 +177,20 @@ class Schema:
         return self.sections[0]
 
     def roots(self) -> list[SectionSpec]:
-        return [s for s in self.sections if s.parent is None]
+        hit = self.__dict__.get("_roots")
+        if hit is None or len(hit[0]) != len(self.sections):  # computed once per schema
+            hit = (list(self.sections), [s for s in self.sections if s.parent is None])
+            self.__dict__["_roots"] = hit
+        return list(hit[1])
 
     def children(self, spec: SectionSpec | None) -> list[SectionSpec]:
         if spec is None:
             return self.roots()
-        return [self.sections[c] for c in spec.children]
+        cache: dict[int, list[SectionSpec]] = self.__dict__.setdefault("_children", {})
+        hit = cache.get(spec.id)
+        if hit is None or len(hit) != len(spec.children):  # built once per section
+            hit = cache[spec.id] = [self.sections[c] for c in spec.children]
+        return list(hit)
 
     def text(self, spec: SectionSpec, subtree: bool = True) -> str:
         """The template's text of a section, heading included, ending with a newline."""
@@ -318,6 +326,7 @@ def from_outline(source: TemplateSource, outline: Outline) -> Schema:
     # stack of (doc level, spec id)
     stack: list[tuple[int, int]] = []
     optional_keys = {title_key(t) for t in meta.optional}
+    first_of: dict[tuple[int | None, str, str, int], int] = {}
     heads = [s for s in outline.sections if s.heading is not None]
     for idx, sec in enumerate(heads):
         h = sec.heading
@@ -325,41 +334,29 @@ def from_outline(source: TemplateSource, outline: Outline) -> Schema:
         while stack and stack[-1][0] >= h.level:
             stack.pop()
         parent = stack[-1][1] if stack else None
-        siblings = (
-            sections[parent].children
-            if parent is not None
-            else [s.id for s in sections if s.parent is None]
-        )
         num = numbered(h.title) if "<<" not in h.title.split(":")[0] else None
         if num is not None and placeholders.find(syntaxes, num.label):
             num = None
         pat = _pattern(h.title, syntaxes) if num is None else None
         existing: SectionSpec | None = None
+        # The first sibling of the same section, found by key (a template of thousands of
+        # headings is not a quadratic scan of siblings).
         if num is not None:
-            rkey = title_key(num.label)
-            for sid in siblings:
-                sp = sections[sid]
-                if sp.repeat == rkey and sp.depth == len(num.numbers):
-                    existing = sp
-                    break
+            seen_id = first_of.get((parent, "repeat", title_key(num.label), len(num.numbers)))
+            existing = sections[seen_id] if seen_id is not None else None
         elif pat is not None:
             # A pattern written twice among its siblings is one repeatable section.
-            for sid in siblings:
-                sp = sections[sid]
-                if sp.pattern is not None and sp.level == h.level:
-                    sp.repeatable = True
-                    existing = sp
-                    break
+            seen_id = first_of.get((parent, "pattern", "", h.level))
+            if seen_id is not None:
+                existing = sections[seen_id]
+                existing.repeatable = True
         else:
-            key = title_key(h.title)
-            for sid in siblings:
-                sp = sections[sid]
-                if not sp.repeat and sp.key == key and sp.level == h.level:
-                    problems.append(
-                        (f"heading '{h.title}' is used twice at level {h.level}", h.line + shift)
-                    )
-                    existing = sp
-                    break
+            seen_id = first_of.get((parent, "key", title_key(h.title), h.level))
+            if seen_id is not None:
+                problems.append(
+                    (f"heading '{h.title}' is used twice at level {h.level}", h.line + shift)
+                )
+                existing = sections[seen_id]
         # End of this heading's subtree: the next heading at the same or a higher level.
         end = len(lines)
         for later in heads[idx + 1 :]:
@@ -394,6 +391,12 @@ def from_outline(source: TemplateSource, outline: Outline) -> Schema:
                 spec.key = ""
         spec.has_body = sec.has_content
         spec.guidance = _guidance(sec, lines, syntaxes)
+        if spec.repeat:
+            first_of.setdefault((parent, "repeat", spec.repeat, spec.depth), spec.id)
+        elif spec.pattern is not None:
+            first_of.setdefault((parent, "pattern", "", spec.level), spec.id)
+        else:
+            first_of.setdefault((parent, "key", spec.key, spec.level), spec.id)
         names = {spec.key, spec.repeat or "", title_key(spec.display)} - {""}
         said = decoration(h.title)
         spec.boilerplate = bool(names & {title_key(b) for b in meta.boilerplate})
@@ -452,11 +455,14 @@ def from_outline(source: TemplateSource, outline: Outline) -> Schema:
                 )
 
     fields: list[FieldSpec] = []
+    spec_at: dict[int, int] = {}
+    for sp in sections:
+        spec_at.setdefault(sp.start, sp.id)
     seen: set[str] = set()
     for sec in outline.sections:
         owner = None
         if sec.heading is not None:
-            owner = _spec_at(sections, sec.start)
+            owner = spec_at.get(sec.start)
         for m in sec.markers:
             if m.kind != "field" or field_key(m.name) in seen:
                 continue
@@ -540,13 +546,6 @@ def _descendants(sections: list[SectionSpec], spec: SectionSpec) -> list[Section
         out.append(s)
         todo.extend(s.children)
     return out
-
-
-def _spec_at(sections: list[SectionSpec], line: int) -> int | None:
-    for s in sections:
-        if s.start == line:
-            return s.id
-    return None
 
 
 def _enum(

@@ -79,7 +79,9 @@ class PlanProtocol(LanguageServerProtocol):
         once done."""
 
         def done(future: Any) -> None:
-            if self._request_futures.get(msg_id) is future:
+            # A cancelled one is removed by whoever cancelled it (``shutdown`` cancels them while
+            # iterating over them).
+            if not future.cancelled() and self._request_futures.get(msg_id) is future:
                 del self._request_futures[msg_id]
             callback(future)
 
