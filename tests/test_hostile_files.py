@@ -155,3 +155,21 @@ def test_safe_read_caps_and_refuses(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "p")
     with pytest.raises(files.Unreadable, match="not a regular file"):
         files.read_bytes(tmp_path / "p")  # opened without blocking, refused before any read
+
+
+def test_configuration_paths_outside_the_repository_are_not_used(tmp_path: Path) -> None:
+    root = repo(tmp_path)
+    other = tmp_path / "elsewhere"
+    (other / "tpl").mkdir(parents=True)
+    # Either would replace the built-in plan: a plan it governs fails every check.
+    evil = "# Implementation Plan: {{FEATURE}}\n\n## Only This\n\nx\n"
+    (other / "plan.md").write_text(evil)
+    (other / "tpl" / "plan.md").write_text(evil)
+    (root / ".plan-lsp.toml").write_text(
+        f'template = "../elsewhere/plan.md"\ntemplatesDir = "{other / "tpl"}"\n'
+    )
+    (root / "docs" / "x-plan.md").write_text(complete_plan())
+    got = check("docs/x-plan.md", cwd=root)
+    assert (got.returncode, got.stdout) == (0, "")
+    assert "template ../elsewhere/plan.md is outside the repository; not used" in got.stderr
+    assert f"templatesDir {other / 'tpl'} is outside the repository; not used" in got.stderr

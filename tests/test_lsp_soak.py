@@ -181,6 +181,7 @@ def test_soak_100000_edits_memory_comes_back() -> None:
         start = rss_kb(server.proc.pid)
         run(docs=50, rounds=10, edits=200)  # 100,000 edits, 500 opens and closes
         end = rss_kb(server.proc.pid)
+        print(f"soak: resident memory {start} kB -> {end} kB")
         assert end - start < 10 * 1024, f"resident memory {start} kB -> {end} kB"
     finally:
         server.proc.kill()

@@ -55,12 +55,19 @@ class Context:
 _CONTEXTS: dict[str, Context] = {}
 
 
+def _in_repository(path: Path, cfg: Config) -> bool:
+    """Whether a path a configuration file names lies in that file's repository (symlinks
+    resolved): a cloned repository's settings cannot read templates from elsewhere."""
+    from plan_lsp.workspace.files import inside, repository_root
+
+    return inside(path, [repository_root(cfg.path or os.path.join(os.getcwd(), "x"))])
+
+
 def context_for(path: str) -> Context:
     cfg = config_for(path)
     if "templatesDir" in cfg.keys:
-        folder: Path | None = cfg.resolve(cfg.settings.templates_dir)
-        if not folder.is_dir():  # type: ignore[union-attr]
-            folder = None
+        named = cfg.resolve(cfg.settings.templates_dir)
+        folder: Path | None = named if named.is_dir() and _in_repository(named, cfg) else None
     else:
         folder = folder_for(path)
     ctx = Context(cfg, folder)
@@ -254,7 +261,18 @@ def _prepare(contexts: list[Context]) -> list[str]:
         s = ctx.config.settings
         reg = registry(ctx.templates)
         kind_list = reg.kinds()
-        if s.template:
+        if "templatesDir" in ctx.config.keys:
+            folder = ctx.config.resolve(s.templates_dir)
+            if folder.is_dir() and not _in_repository(folder, ctx.config):
+                problems.append(
+                    f"{ctx.config.path}: templatesDir {s.templates_dir} is outside the "
+                    "repository; not used"
+                )
+        if s.template and not _in_repository(ctx.config.resolve(s.template), ctx.config):
+            problems.append(
+                f"{ctx.config.path}: template {s.template} is outside the repository; not used"
+            )
+        elif s.template:
             path = ctx.config.resolve(s.template)
             try:
                 text = fs.read_text(path, fs.MAX_TEMPLATE_BYTES)
