@@ -571,7 +571,7 @@ class Workspace:
             return self.outline(doc).anchor_titles
         if self._disk_lookup is None:
             # Links are followed only inside the workspace folders (else the current folder).
-            self._disk_lookup = heading_lookup(self.files, lambda _: self.roots() or [Path.cwd()])
+            self._disk_lookup = heading_lookup(self.files, lambda _: self.link_roots())
         return self._disk_lookup(path)
 
     def findings(self, uri: str) -> list[Finding] | None:
@@ -657,11 +657,19 @@ class Workspace:
         result = self.analyze(uri)
         return [] if result is None else actions.fixes(result, findings)
 
+    def link_roots(self) -> list[Path]:
+        """The folders links are followed into (and files created in): the workspace folders;
+        with none, the folders of the open documents."""
+        roots = list(self.roots())
+        if not roots:
+            roots = sorted({Path(p).parent for p in self.by_path}) or [Path.cwd()]
+        return roots
+
     def new_file_fixes(self, findings: Sequence[Finding]) -> list[actions.NewFile]:
         """For each link to a missing file inside the workspace: create it from the kind its
         name suggests. The title names the file by its path in the workspace; nothing is ever
         created outside it (``..`` past the root, an absolute path, a symlinked folder)."""
-        roots = [Path(os.path.realpath(r)) for r in (self.roots() or [Path.cwd()])]
+        roots = [Path(os.path.realpath(r)) for r in self.link_roots()]
         out = []
         for f in findings:
             if (
