@@ -65,7 +65,10 @@ DESCRIPTIONS: dict[str, str] = {
     "empty-section": "a required section the template gives a body (more than a comment), left "
     "empty or still holding the template's guidance unchanged",
     "numbering": "`Phase N` / `Step N.M` not numbered 1, 2, 3 within their parent",
-    "broken-link": "a relative link to a file that does not exist, or to a heading it lacks",
+    "broken-link": (
+        "a relative link to a file that does not exist, or to a heading it lacks; a link not "
+        "followed: absolute, outside the workspace, or not a regular file"
+    ),
     "status-mismatch": "the document contradicts its Status by the template's `rules` (`Status "
     "is Completed but 12 of 28 tasks are open; empty: Testing Strategy`): one finding at the "
     "Status line; the quick fix sets the status back to the nearest earlier value that holds "
