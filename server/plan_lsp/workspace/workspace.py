@@ -478,12 +478,18 @@ class Workspace:
 
     def files_changed(self, changes: Sequence[tuple[str, str]]) -> Recheck:
         """Files ``created``, ``changed`` or ``deleted`` on disk, as (uri, how), in one batch (a
-        checkout or a build can send thousands at once): templates are re-derived one by one;
-        the documents whose links point at any of the other files are found in one pass."""
+        checkout or a build can send thousands at once): the configuration is read again once,
+        templates are re-derived one by one, the documents whose links point at any of the
+        other files are found in one pass."""
         out = Recheck()
         paths: set[str] = set()
+        configured = False
         for uri, how in changes:
-            if self.template_path(uri) is not None:
+            if Path(uri_to_path(uri) or uri).name in settings.CONFIG_NAMES:
+                if not configured:  # the configuration is read again once per batch
+                    configured = True
+                    out.add(self.file_changed(uri, how))
+            elif self.template_path(uri) is not None:
                 out.add(self.file_changed(uri, how))
             elif (path := uri_to_path(uri)) is not None:
                 paths.add(path)
