@@ -41,7 +41,8 @@ async def test_links_to_stdin_fifos_and_devices_are_never_read(tmp_path: Path) -
         open_doc(client, uri, text)
         diags = await diagnostics(client, uri, version=1, timeout=30)
         assert [d.message for d in diags] == [
-            f"Link not followed: '/dev/stdin' is an absolute path {OUTSIDE}",
+            # Root-relative, as GitHub reads it: the workspace's /dev/stdin, not the device.
+            "Broken link: '/dev/stdin' does not exist (from the repository's root)",
             "Link not followed: 'pipe.md': it is not a regular file",
             "Link not followed: 'zero.md': it is outside the workspace",
             "Link not followed: 'stdin.md': it is outside the workspace",
@@ -86,11 +87,15 @@ async def test_the_create_fix_stays_inside_the_workspace(tmp_path: Path) -> None
             )
         )
     creates = [a for a in acts or [] if a.title.startswith("Create")]
-    assert [a.title for a in creates] == ["Create 'docs/new-plan.md' from the plan template"]
+    # ``/tmp/abs-keys.md`` is root-relative (as GitHub reads it): inside the workspace.
+    assert [a.title for a in creates] == [
+        "Create 'docs/new-plan.md' from the plan template",
+        "Create 'tmp/abs-keys.md' from the keys template",
+    ]
     made = [
         c.uri for a in creates for c in a.edit.document_changes if isinstance(c, types.CreateFile)
     ]
-    assert made == [(ws / "docs" / "new-plan.md").as_uri()]
+    assert made == [(ws / "docs" / "new-plan.md").as_uri(), (ws / "tmp" / "abs-keys.md").as_uri()]
     assert not any("/../" in m or m.startswith("file:///..") for m in made)
 
 
