@@ -463,7 +463,9 @@ def bench_check(corpus: Path, count: int, quick: bool, res: Results) -> dict[str
 
     # name -> (argv, repetitions, prepare before each run)
     commands: dict[str, tuple[list[str], int, Callable[[], None] | None]] = {}
-    plan_argv = [*compare.plan_lsp_argv(), "check", "."]
+    # The result cache in the corpus folder, so "first run" can empty it (its default is the
+    # user's cache folder).
+    plan_argv = [*compare.plan_lsp_argv(), "check", ".", "--cache-dir", ".plan-lsp-cache"]
 
     def drop_cache() -> None:
         for cache in corpus.glob(".plan-lsp-cache*"):
