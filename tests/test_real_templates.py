@@ -317,3 +317,47 @@ def test_optional_in_a_comment_opening_the_section_and_title_prefixes() -> None:
     assert [f.code for f in _check(kep, "# Terminating Pods\n\n## Summary\n\nWhy.\n")] == [
         "title-mismatch"
     ]
+
+
+def test_front_matter_rendered_required_and_choices_enumerated(tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from plan_lsp.core.text import Pos
+    from plan_lsp.features.completion import complete
+
+    # MADR: its front matter comes into new documents; "These are optional metadata elements",
+    # so no key is required, and its status choice ends in "…" (open: any value may be used).
+    repo = tmp_path / "repo"
+    shutil.copytree(CORPUS / "madr", repo)
+    made = subprocess.run(
+        [sys.executable, "-m", "plan_lsp", "new", "docs/decisions/0019-x.md", "--template", "adr"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    new = (repo / "docs/decisions/0019-x.md").read_text("utf-8")
+    assert new.startswith("---\n# These are optional metadata elements.")
+    assert 'status: "{proposed | rejected | accepted' in new
+    madr = _kind("madr", "adr")
+    assert all(k.optional for k in madr.schema.front_keys)
+    status = next(k for k in madr.schema.front_keys if k.key == "status")
+    assert status.open and status.values[:3] == ("proposed", "rejected", "accepted")
+    # A closed choice (the issue's own example): required, enumerated, completed.
+    kind = kinds.load_kind(
+        "adr",
+        '---\nstatus: "{proposed | accepted | rejected}"\ndate: "{YYYY-MM-DD}"\n---\n'
+        "# {{TITLE}}\n\n## Context\n\nWhy.\n",
+    )
+    doc = "---\nstatus: done\n---\n# Use SQLite\n\n## Context\n\nBecause.\n"
+    found = _check(kind, doc)
+    assert [(f.code, f.span.start.line, f.message) for f in found] == [
+        ("missing-section", 0, "Missing front matter key 'date'"),
+        ("invalid-value", 1, "Invalid status 'done': expected one of proposed, accepted, rejected"),
+    ]
+    result = engine.check(doc, "doc.md", [kind], force=kind)
+    items = complete(result, Pos(1, len("status: ")))
+    assert [i.label for i in items] == ["proposed", "accepted", "rejected"]

@@ -29,7 +29,7 @@ from plan_lsp.core.outline import (
     prose,
     prose_lines,
 )
-from plan_lsp.core.schema import Numbered, Schema, SectionSpec, numbered, title_key
+from plan_lsp.core.schema import _FRONT_LINE, Numbered, Schema, SectionSpec, numbered, title_key
 from plan_lsp.core.structure import Placed, Structure, match
 from plan_lsp.core.text import Pos, Span
 
@@ -616,6 +616,51 @@ def check_front(ctx: Context) -> Iterator[Finding]:
         )
 
 
+def check_front_matter(ctx: Context) -> Iterator[Finding]:
+    """The template's front matter keys, required in documents (unless it calls them optional),
+    and values written as a choice (``"{proposed | accepted | rejected}"``) kept to it."""
+    keys = ctx.schema.front_keys
+    if not keys:
+        return
+    lines = ctx.outline.lines
+    end = ctx.outline.front
+    have: dict[str, tuple[int, int, str]] = {}
+    for n in range(1, max(end - 1, 1)):
+        m = _FRONT_LINE.match(lines[n])
+        if m is not None:
+            value = (m.group(2) or "").partition(" #")[0].strip()
+            have[m.group(1)] = (n, lines[n].find(value, len(m.group(1)) + 1) if value else 0, value)
+    for fk in keys:
+        got = have.get(fk.key)
+        if got is None:
+            if not fk.optional:
+                yield _f(
+                    ctx,
+                    "missing-section",
+                    f"Missing front matter key '{fk.key}'",
+                    ctx.line_span(0),
+                    section=fk.key,
+                    front=fk.key,
+                )
+            continue
+        n, col, value = got
+        bare = value.strip("\"'")
+        if (
+            fk.values
+            and not fk.open
+            and bare
+            and _value_key(bare) not in {_value_key(v) for v in fk.values}
+        ):
+            yield _f(
+                ctx,
+                "invalid-value",
+                f"Invalid {fk.key} '{bare}': expected one of {', '.join(fk.values)}",
+                Span(Pos(n, col), Pos(n, col + len(value))),
+                label=fk.key,
+                values=list(fk.values),
+            )
+
+
 def check_title(ctx: Context) -> Iterator[Finding]:
     """A claimed document's first heading stands for the template's title; one that does not
     follow the title's words is reported once (every other check goes on)."""
@@ -723,6 +768,7 @@ Check = Callable[[Context], Iterator[Finding]]
 
 CHECKS: tuple[Check, ...] = (
     check_title,
+    check_front_matter,
     check_missing,
     check_front,
     check_order,

@@ -132,6 +132,66 @@ class FrontField:
 
 
 @dataclass(frozen=True, slots=True)
+class FrontKey:
+    """A key of the template's YAML front matter, which documents must carry."""
+
+    key: str
+    values: tuple[str, ...]
+    """A value written as a choice (``"{proposed | accepted | rejected}"``): the allowed ones."""
+    open: bool
+    """The choice ends in ``…``: other values are allowed too (they are suggestions)."""
+    optional: bool
+
+
+# ``key: value  # comment`` at the top level of front matter.
+_FRONT_LINE = re.compile(r"^([A-Za-z_][\w.-]{0,100}):(?:[ \t]+(.*?))?[ \t]*$")
+_CHOICE_OPEN = "{[(<"
+_CHOICE_CLOSE = "}])>"
+
+
+def _choice(value: str) -> tuple[tuple[str, ...], bool]:
+    """``"{proposed | accepted | rejected}"`` -> the values, and whether it is open (``…``)."""
+    v = value.strip()
+    if len(v) >= 2 and v[0] in "\"'" and v[-1] == v[0]:
+        v = v[1:-1].strip()
+    elif v[:1] in "\"'":
+        v = v[1:].strip()
+    if v[:1] in _CHOICE_OPEN:
+        v = v[1:]
+        if v[-1:] in _CHOICE_CLOSE:
+            v = v[:-1]
+    else:
+        return (), False
+    if " | " not in v:
+        return (), False
+    parts = [p.strip() for p in v.split("|")]
+    open_ = any(p in ("…", "...") for p in parts)
+    return tuple(p for p in parts if p and p not in ("…", "...")), open_
+
+
+def front_keys(front: str) -> list[FrontKey]:
+    """The keys of a template's front matter (``front``: its text, ``---`` lines included).
+    A comment saying "optional" above the keys makes those after it optional; one on a key's
+    line, or "only required", that key."""
+    out: list[FrontKey] = []
+    all_optional = False
+    for raw in front.split("\n"):
+        line = raw.rstrip()
+        if line.startswith("#"):
+            if _OPTIONAL_WORD.search(line):
+                all_optional = True
+            continue
+        m = _FRONT_LINE.match(line)
+        if m is None:
+            continue
+        value, _, comment = (m.group(2) or "").partition(" #")
+        values, open_ = _choice(value)
+        said = bool(_OPTIONAL_WORD.search(comment)) or "only required" in comment.lower()
+        out.append(FrontKey(m.group(1), values, open_, all_optional or said))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
 class FieldSpec:
     """A ``{{FIELD}}`` of the template: where it first appears and what it is for."""
 
@@ -161,6 +221,8 @@ class Schema:
     """Lines of ``rendered`` that are headings (code fences excluded)."""
     syntaxes: tuple[Syntax, ...] = ()
     """Declared placeholder syntaxes (besides ``{{…}}`` fields)."""
+    front_keys: list[FrontKey] = field(default_factory=list)
+    """The keys of the template's YAML front matter (rendered into new documents)."""
 
     @property
     def metadata(self) -> Metadata:
@@ -493,6 +555,7 @@ def from_outline(source: TemplateSource, outline: Outline) -> Schema:
         version,
         heading_lines,
         syntaxes,
+        front_keys(source.front),
     )
 
 

@@ -79,6 +79,18 @@ def complete(
     m = _FIELD_PREFIX.search(before)
     if m is not None:
         return _fields(result, schema, pos, line, pos.character - len(m.group(0)))
+    if 0 < pos.line < result.outline.front - 1:
+        # A front matter value: the choices the template gives for that key.
+        key, colon, typed = before.partition(":")
+        fk = next((k for k in schema.front_keys if k.key == key.strip()), None)
+        if not colon or fk is None or not fk.values:
+            return []
+        start = len(key) + 1 + (len(typed) - len(typed.lstrip()))
+        span = Span(Pos(pos.line, start), Pos(pos.line, max(len(line.rstrip()), pos.character)))
+        return [
+            Item(v, "value", v, span, detail=f"{fk.key} value", sort=f"{i:03d}")
+            for i, v in enumerate(fk.values)
+        ]
     m = _VALUE_PREFIX.match(before)
     if m is not None:
         values = schema.enums.get(title_key(m.group("label")))
