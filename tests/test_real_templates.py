@@ -361,3 +361,19 @@ def test_front_matter_rendered_required_and_choices_enumerated(tmp_path: Path) -
     result = engine.check(doc, "doc.md", [kind], force=kind)
     items = complete(result, Pos(1, len("status: ")))
     assert [i.label for i in items] == ["proposed", "accepted", "rejected"]
+
+
+async def test_a_spec_kit_repository_is_checked_in_the_editor_with_no_set_up(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    from lsp_support import diagnostics, open_doc, session
+
+    root = tmp_path / "repo"
+    shutil.copytree(CORPUS / "speckit", root)
+    path = root / "specs" / "004-tag-log" / "plan.md"
+    async with session(root=str(root)) as client:
+        open_doc(client, path.as_uri(), path.read_text("utf-8"))
+        diags = await diagnostics(client, path.as_uri(), version=1)
+    assert ("unresolved-field", 1) in [(d.code, d.range.start.line) for d in diags]

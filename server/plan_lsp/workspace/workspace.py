@@ -299,16 +299,25 @@ class Workspace:
     def templates_folder(self) -> Path | None:
         """The templates folder ``planLsp.templatesDir`` names, relative to the first workspace
         folder; None when it lies outside the workspace (symlinks resolved), like
-        ``planLsp.template``: a workspace's settings cannot bring in templates from elsewhere."""
+        ``planLsp.template``: a workspace's settings cannot bring in templates from elsewhere.
+        With the default, when the workspace has no ``.plan-templates``, a spec-kit
+        repository's ``.specify/templates``."""
         folder = Path(self.settings.templates_dir)
         roots = self.roots()
         if not folder.is_absolute():
             if not roots:
                 return None
+            default = folder == Path(paths.DEFAULT_DIR)
             folder = roots[0] / folder
+            if default and not self._is_dir(folder) and self._is_dir(roots[0] / paths.SPECKIT_DIR):
+                folder = roots[0] / paths.SPECKIT_DIR
         if roots and not inside(folder, roots):
             return None  # ``/etc``, ``../..``, or a symlink leading out
         return folder
+
+    def _is_dir(self, path: Path) -> bool:
+        info = self.files.info(str(path))
+        return info is not None and info.is_dir
 
     def load_templates(self) -> None:
         """(Re)load the templates folder; open template buffers count with their text."""
