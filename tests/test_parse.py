@@ -68,8 +68,9 @@ def test_the_compiled_parser_is_in_use() -> None:
 def test_commonmark_spec_examples(chunk: int) -> None:
     examples = SPEC["examples"][chunk::8]
     taken = sum(same(e["markdown"]) for e in examples)
-    # Most examples go through the compiled parser (tabs and reference definitions do not).
-    assert taken >= len(examples) * 3 // 4
+    # Most examples go through the compiled parser (tabs, reference definitions and block
+    # openers indented as code do not).
+    assert taken >= len(examples) * 2 // 3
 
 
 @pytest.mark.parametrize("lines", [250, 2500])

@@ -81,9 +81,15 @@ def backend() -> str:
 _REFERENCE_CHARS = re.compile(
     "[\t\0\r\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 )
-_REFERENCE_LINES = re.compile(r"^[ >*+\-.)0-9]*\[[^\n]*\]:", re.M)
+_REFERENCE_LINES = re.compile(
+    r"^[ >*+\-.)0-9]*\[[^\n]*\]:|^(?:[ >]*>)?+ {4,}[-#*+0-9<`~=_>|]", re.M
+)
+"""Link reference definitions; and a block opener indented four spaces or more (below a list
+item's paragraph, markdown-it may take ``    # x`` or ``    - x`` for a block that ends the item
+where pulldown-cmark sees a lazy continuation line: such documents go to markdown-it whole)."""
 _BLOCK_OPENERS = frozenset("#-*+0123456789<`~=_")
 _DELIMITER_ROW = re.compile(r"^[ >]*[-:|][-:| ]*$", re.M)
+_DELIMITER_CELL = re.compile(r":?-+:?")
 
 
 def _table_doubt(text: str) -> bool:
@@ -106,6 +112,9 @@ def _table_doubt(text: str) -> bool:
             return True  # a quote marker on one of the two lines only
         if "|" not in row or body[:1] in _BLOCK_OPENERS:
             return True
+        cells = (c.strip(" >") for c in row.split("|"))
+        if any(c and not _DELIMITER_CELL.fullmatch(c) for c in cells):
+            return True  # a cell such as ``- --``: no table for markdown-it, one for pulldown-cmark
         if above > 0 and text[text.rfind("\n", 0, above - 1) + 1 : above - 1].strip(" >"):
             return True
     return False
@@ -619,6 +628,10 @@ class _Builder:
                 and ">" not in self.lines[last - 1]
             ):
                 raise _Unsure("an unclosed raw HTML block in a list item")
+            if any(not self.strip(n).strip(" ") for n in range(first + 1, last)):
+                # markdown-it ends an HTML block at a line of spaces that pulldown-cmark, in a
+                # list item, may keep
+                raise _Unsure("a blank line inside an HTML block")
             tok = Token("html_block", "", 0, map=map_, level=self.level)
             tok.content = self.joined(range(first, last))
             self.out.append(tok)
