@@ -7,6 +7,7 @@ from pathlib import Path
 
 from plan_lsp.core import engine, kinds
 from plan_lsp.workspace import index
+from plan_lsp.workspace.files import Files
 from support import complete_plan
 
 PLAN = complete_plan()
@@ -33,16 +34,13 @@ def checker(files: index.Files):  # type: ignore[no-untyped-def]
 
 def test_walk_skips_hidden_and_dependency_folders(tmp_path: Path) -> None:
     tree(tmp_path)
-    got = [
-        Path(p).relative_to(tmp_path).as_posix()
-        for p in index.walk(index.LocalFiles(), [str(tmp_path)])
-    ]
+    got = [Path(p).relative_to(tmp_path).as_posix() for p in index.walk(Files(), [str(tmp_path)])]
     assert got == ["bin-plan.md", "notes.md", "plans/a-plan.md", "plans/b-plan.md"]
 
 
 def test_build_indexes_plans_only_and_yields_between_files(tmp_path: Path) -> None:
     tree(tmp_path)
-    files = index.LocalFiles()
+    files = Files()
     idx = index.Index()
     reports: list[tuple[int, int]] = []
     ticks = 0
@@ -86,7 +84,7 @@ def test_build_indexes_plans_only_and_yields_between_files(tmp_path: Path) -> No
 
 def test_a_rebuild_drops_what_is_gone_and_keeps_what_is_skipped(tmp_path: Path) -> None:
     tree(tmp_path)
-    files = index.LocalFiles()
+    files = Files()
     idx = index.Index()
     check = checker(files)
     asyncio.run(index.build(idx, files, [str(tmp_path)], check))

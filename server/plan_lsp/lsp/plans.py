@@ -289,10 +289,7 @@ class Indexer:
         if not self.workspace_scope():
             return
         if self.ls.pull_diagnostics:
-            try:
-                self.ls.workspace_diagnostic_refresh(None)
-            except Exception as exc:
-                self.ls.report_server_error(exc, None)
+            self.ls.refresh()
             return
         wanted = list(self.index.entries) if publish_all else list(paths or [])
         for path in wanted:

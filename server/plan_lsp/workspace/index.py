@@ -52,27 +52,6 @@ class Files(Protocol):
     def read_bytes(self, path: str, limit: int | None = None) -> bytes: ...
 
 
-class LocalFiles:
-    """The local file system (used when no other ``Files`` is given)."""
-
-    def info(self, path: str) -> Any:
-        import stat
-
-        try:
-            st = os.stat(path)
-        except (OSError, ValueError):
-            return None
-        return _Info(stat.S_ISREG(st.st_mode), stat.S_ISDIR(st.st_mode), st.st_mtime, st.st_size)
-
-    def list_dir(self, folder: str) -> list[str]:
-        return sorted(os.path.join(folder, name) for name in os.listdir(folder))
-
-    def read_bytes(self, path: str, limit: int | None = None) -> bytes:
-        from plan_lsp.workspace.files import MAX_BYTES, read_bytes
-
-        return read_bytes(path, MAX_BYTES if limit is None else limit)  # regular files only
-
-
 def read_plan_text(files: Files, path: str) -> str:
     """A Markdown file's text; ValueError when too large, binary or not UTF-8; OSError."""
     data = files.read_bytes(path, MAX_FILE + 1)
@@ -81,14 +60,6 @@ def read_plan_text(files: Files, path: str) -> str:
     if b"\0" in data[:8192]:
         raise ValueError("binary file")
     return data.decode("utf-8")
-
-
-@dataclass(frozen=True, slots=True)
-class _Info:
-    is_file: bool
-    is_dir: bool
-    mtime: float
-    size: int = 0
 
 
 @dataclass(frozen=True, slots=True)
