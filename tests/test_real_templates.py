@@ -184,7 +184,12 @@ def test_spec_kit_repository_checked_with_no_set_up(tmp_path: Path) -> None:
         "'[FEATURE]'"
     ) in lines
     assert any(line.startswith("specs/001-web-x-twitter/spec.md:48:") for line in lines)
-    assert len(lines) == 6, out.stdout  # and two sections of 004-tag-log left as written
+    # ansible-zerossl's 001 spec really is not UTF-8 (its arrows were saved as byte 0x92)
+    assert (
+        "specs/001-develop-an-ansible/spec.md:1:1: error unreadable cannot read: not UTF-8 "
+        "(byte 660)"
+    ) in lines
+    assert len(lines) == 7, out.stdout  # and two sections of 004-tag-log left as written
 
 
 def test_a_same_named_subsection_elsewhere_does_not_take_a_sections_place() -> None:
