@@ -276,9 +276,11 @@ class Schema:
     def title_follows(self, title: str) -> bool:
         """Whether a document's title follows the template's: it matches the title's pattern,
         or starts with the title's fixed words before its first placeholder (``KEP-NNNN: Your
-        short, descriptive title`` is followed by ``KEP-3973: Consider Terminating Pods``)."""
+        short, descriptive title`` is followed by ``KEP-3973: Consider Terminating Pods``). A
+        title of plain words with no placeholder (swift-evolution's ``# Feature name``) stands
+        for the document's own title: any title follows it."""
         spec = self.title
-        if spec is None or self.matches(spec, title):
+        if spec is None or spec.pattern is None or self.matches(spec, title):
             return True
         if spec.pattern is None or not spec.pattern.pieces[0]:
             return False
