@@ -302,16 +302,19 @@ def test_template_text_left_unchanged_is_reported_fixed_text_is_not() -> None:
 
 def test_optional_in_a_comment_opening_the_section_and_title_prefixes() -> None:
     # EIP's template: "<!-- This section is optional. … -->" opening a section's body.
-    eip = kinds.load_kind(
-        "eip",
+    eip_text = (
         "# EIP\n\n## Abstract\n\nA summary.\n\n## Motivation\n\n<!--\n  This section is optional."
         "\n\n  The motivation …\n-->\n\n## Copyright\n\nCopyright and related rights waived via "
-        "[CC0](../LICENSE.md).\n",
+        "[CC0](../LICENSE.md).\n"
     )
+    eip = kinds.load_kind("eip", "---\nplan-lsp:\n  boilerplate: [Copyright]\n---\n" + eip_text)
     assert [s.title for s in eip.schema.sections if s.optional] == ["Motivation"]
     doc = "# EIP\n\n## Abstract\n\nWhat it does.\n\n## Copyright\n\nCopyright and related rights "
     doc += "waived via [CC0](../LICENSE.md).\n"
-    assert _check(eip, doc) == []  # fixed text kept as it is is no finding
+    assert _check(eip, doc) == []  # fixed text the metadata lists as boilerplate may stay
+    # Not listed, the same line kept as it is is the template's text left unchanged.
+    bare = kinds.load_kind("eip", eip_text)
+    assert [(f.code, f.span.start.line + 1) for f in _check(bare, doc)] == [("empty-section", 7)]
     # KEP's title: its fixed words before the first placeholder are what a title follows.
     kep = kinds.load_kind(
         "kep",
@@ -382,3 +385,68 @@ async def test_a_spec_kit_repository_is_checked_in_the_editor_with_no_set_up(
         open_doc(client, path.as_uri(), path.read_text("utf-8"))
         diags = await diagnostics(client, path.as_uri(), version=1)
     assert ("unresolved-field", 1) in [(d.code, d.range.start.line) for d in diags]
+
+
+def test_guidance_left_verbatim_in_a_real_rfc_is_reported_once() -> None:
+    # The Rust RFC template's Summary guidance holds no placeholder: plain prose to replace.
+    rfc = _kind("rust-rfc", "rfc")
+    real = (CORPUS / "rust-rfc/text/3809-derive-from.md").read_text("utf-8")
+    assert _check(rfc, real) == []
+    start = real.index("Allow deriving an implementation of the `From` trait")
+    end = real.index("## Motivation")
+
+    def summary(body: str) -> str:  # the document with its Summary's own text replaced
+        return real[:start] + body + "\n\n" + real[end:]
+
+    assert _check(rfc, summary(real[start:end].strip())) == []
+    kept = summary("One paragraph explanation of the feature.")
+    found = _check(rfc, kept)
+    assert [(f.code, f.data.get("unchanged"), f.span.start.line + 1) for f in found] == [
+        ("empty-section", True, 6)
+    ]
+    assert found[0].message == "Section 'Summary' still holds the template's text, unchanged"
+    # Compared word for word, whitespace normalised and HTML comments set aside.
+    reflowed = summary("<!-- TODO -->\nOne paragraph\n   explanation of the feature.")
+    assert [f.span.start.line + 1 for f in _check(rfc, reflowed)] == [6]
+    # One word of the writer's own is no longer the template's text.
+    edited = summary("One paragraph explanation of the derive feature.")
+    assert _check(rfc, edited) == []
+
+
+def test_a_never_edited_scaffold_does_not_pass_check(tmp_path: Path) -> None:
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    repo = tmp_path / "repo"
+    shutil.copytree(CORPUS / "rust-rfc", repo)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "plan_lsp", *args],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    made = run("new", "text/9999-my-feature.md", "--template", "rfc")
+    assert made.returncode == 0, made.stderr
+    path = repo / "text/9999-my-feature.md"
+    lines = path.read_text("utf-8").splitlines()
+    # Its fields filled, as a writer does first; every section's body left as the template wrote it.
+    assert lines[0].startswith("- Feature Name: (fill me in") and "Start Date" in lines[1]
+    lines[0] = "- Feature Name: `my_feature`"
+    lines[1] = "- Start Date: 2026-11-30"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    checked = run("check", "--max-warnings", "0", "--format", "json", "text/9999-my-feature.md")
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    report = json.loads(checked.stdout)
+    findings = [f for doc in report["files"] for f in doc["findings"]]
+    assert {f["code"] for f in findings} == {"empty-section"}
+    # No fix offers to insert the template's text a second time.
+    assert [f["fix"] for f in findings] == [None] * len(findings)
+    template = _kind("rust-rfc", "rfc").schema
+    with_body = [s.title for s in template.sections if s.has_body and s is not template.title]
+    assert len(findings) == len(with_body) == 9

@@ -80,7 +80,13 @@ def test_new_with_set_then_check(workspace: Path) -> None:
     assert "**Deciders:** Ana\n" in text and "| Memcached |" in text
     assert not text.startswith("---")  # the metadata stays in the template
     checked = run("check", "adr/0002-use-redis.md", cwd=workspace)
-    assert (checked.returncode, checked.stdout) == (0, "")
+    # Its fields are filled, but a never-edited scaffold does not pass: the sections whose text
+    # is still the template's are reported (warnings: the exit status stays 0).
+    assert checked.returncode == 0
+    assert [ln.split(" warning empty-section ")[1] for ln in checked.stdout.splitlines()] == [
+        f"Section '{name}' still holds the template's text, unchanged"
+        for name in ("Context", "Decision", "Consequences")
+    ]
 
 
 def test_new_and_check_with_a_template_written_here(workspace: Path) -> None:
@@ -271,7 +277,10 @@ async def test_missing_section_and_its_quick_fix(workspace: Path) -> None:
                 ],
             )
         )
-        assert await diagnostics(client, target, version=2) == []
+        # The section is back; the template's guidance it brings is still to be written over.
+        assert [(d.code, d.message) for d in await diagnostics(client, target, version=2)] == [
+            ("empty-section", "Section 'Escalation' still holds the template's text, unchanged")
+        ]
     assert b > a
 
 
@@ -427,6 +436,7 @@ async def test_a_template_written_here_through_the_server(workspace: Path) -> No
         assert [(d.code, d.message) for d in diags if d.code != "unresolved-field"] == [
             ("invalid-value", "Stage is empty: expected one of Draft, Review, Final"),
             ("missing-section", "Missing section '## Motivation' (after 'Summary')"),
+            ("empty-section", "Section 'Summary' still holds the template's text, unchanged"),
         ]
         values = await client.text_document_completion_async(
             types.CompletionParams(

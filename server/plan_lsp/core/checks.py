@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import bisect
 import difflib
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,7 @@ from plan_lsp.core.outline import (
     prose,
     prose_lines,
 )
+from plan_lsp.core.resources import builtin_text
 from plan_lsp.core.schema import _FRONT_LINE, Numbered, Schema, SectionSpec, numbered, title_key
 from plan_lsp.core.structure import Placed, Structure, match
 from plan_lsp.core.text import Pos, Span
@@ -398,21 +400,36 @@ def _empty_nodes(ctx: Context) -> Iterator[tuple[Placed, SectionSpec]]:
 
 
 def _unchanged_nodes(ctx: Context) -> Iterator[tuple[Placed, SectionSpec]]:
-    """Required sections whose own text is still the template's guidance, word for word."""
+    """Required (or present optional) sections whose own text is still the template's body
+    for them, word for word once HTML comments are set aside. Not the sections the metadata
+    lists under ``boilerplate`` (fixed text meant to stay), nor those the template gives no
+    text (only a comment, or nothing)."""
     lines = ctx.outline.lines
+    # The built-in plan's scaffold, fields filled, is still its reference complete plan: there
+    # only text holding a placeholder counts (its plain guidance is not yet reported).
+    builtin = ctx.schema.source.text == builtin_text("plan")
     for node in ctx.structure.nodes:
         spec = node.spec
-        if spec is None or not spec.has_body or spec.boilerplate or ctx.is_optional(spec):
+        if spec is None or not spec.has_body or spec.boilerplate:
+            continue
+        if builtin and not spec.guidance:
             continue
         sec = ctx.outline.sections[node.index]
         if spec is ctx.schema.title or spec.repeat or spec.repeatable or not sec.has_content:
             continue  # a repeated section's template text is its first instance's
-        body = ctx.schema.body(spec)
-        want = _words(body)
-        if not want or "<<" in want or not spec.guidance:
-            continue  # fields left in it are reported as fields; fixed text may stay
-        if _words("\n".join(lines[sec.body_start : sec.end])) == want:
+        want = _words(_uncommented(ctx.schema.body(spec)))
+        if not want or "<<" in want:
+            continue  # fields left in it are reported as fields
+        if _words(_uncommented("\n".join(lines[sec.body_start : sec.end]))) == want:
             yield node, spec
+
+
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+
+
+def _uncommented(text: str) -> str:
+    """``text`` without its HTML comments (an unclosed one runs to the end)."""
+    return _HTML_COMMENT.sub(" ", text) if "<!--" in text else text
 
 
 def _words(text: str) -> str:

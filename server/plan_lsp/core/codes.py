@@ -63,7 +63,7 @@ DESCRIPTIONS: dict[str, str] = {
     "template-token": "a leftover `{{…}}` / `{% … %}` from an unrendered template",
     "invalid-value": "an enumerated value outside the allowed ones (`**Status:** Done`)",
     "empty-section": "a required section the template gives a body (more than a comment), left "
-    "empty or still holding the template's guidance unchanged",
+    "empty, or a section still holding the template's own text unchanged",
     "numbering": "`Phase N` / `Step N.M` not numbered 1, 2, 3 within their parent",
     "broken-link": (
         "a relative link to a file that does not exist, or to a heading it lacks; a link not "

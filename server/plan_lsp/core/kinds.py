@@ -68,8 +68,23 @@ _SPECKIT_OPTIONAL = {
     "plan": ("Execution Flow (/plan command scope)",),
 }
 _SPECKIT_BOILERPLATE = {
-    # The plan's process notes, which spec-kit's own commands keep as they are.
+    # The process notes and gates spec-kit's own commands keep as they are (ticked or not):
+    # fixed text, not guidance to replace.
+    "spec": (
+        "Review & Acceptance Checklist",
+        "Content Quality",
+        "Requirement Completeness",
+        "Execution Status",
+    ),
+    "tasks": (
+        "Execution Flow (main)",
+        "Format: `[ID] [P?] Description`",
+        "Notes",
+        "Task Generation Rules",
+        "Validation Checklist",
+    ),
     "plan": (
+        "Execution Flow (/plan command scope)",
         "Documentation (this feature)",
         "Source Code (repository root)",
         "Phase N",
