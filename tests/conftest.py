@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 
 import pytest
+import pytest_asyncio
 from hypothesis import settings
+from lsp_support import forget, session
+from pytest_lsp import LanguageClient
 from support import complete_plan
 
 # CI runs every property test on a fixed sequence of examples, so a red run can be replayed and a
@@ -18,3 +22,18 @@ if os.environ.get("CI"):
 @pytest.fixture
 def plan() -> str:
     return complete_plan()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared() -> AsyncIterator[LanguageClient]:
+    """One server for a module's tests that only read (modules mark themselves
+    ``pytest.mark.asyncio(loop_scope="module")``)."""
+    async with session() as client:
+        yield client
+
+
+@pytest_asyncio.fixture(loop_scope="module")
+async def client(shared: LanguageClient) -> AsyncIterator[LanguageClient]:
+    """The module's shared server, with every document closed after the test."""
+    yield shared
+    await forget(shared)

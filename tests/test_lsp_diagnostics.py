@@ -7,16 +7,13 @@ start their own, with other capabilities, settings or a workspace root.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from lsp_support import (
     capabilities,
     change,
     diagnostics,
-    forget,
     open_doc,
     rng,
     session,
@@ -31,18 +28,6 @@ URI = "file:///work/plans/user-login-plan.md"
 PLAN = complete_plan()
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def shared() -> AsyncIterator[LanguageClient]:
-    async with session() as client:
-        yield client
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def client(shared: LanguageClient) -> AsyncIterator[LanguageClient]:
-    yield shared
-    await forget(shared)
 
 
 def expected(text: str, path: str = "/work/plans/user-login-plan.md") -> list[tuple[object, ...]]:

@@ -7,12 +7,10 @@ start their own, with other capabilities or a workspace root.
 from __future__ import annotations
 
 import subprocess
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
-from lsp_support import capabilities, change, diagnostics, forget, open_doc, rng, session
+from lsp_support import capabilities, change, diagnostics, open_doc, rng, session
 from lsprotocol import types
 from plan_lsp.core import engine, kinds
 from plan_lsp.core.text import Pos, Span, TextEdit, apply_edits
@@ -24,18 +22,6 @@ URI = "file:///work/plans/user-login-plan.md"
 PLAN = complete_plan()
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-
-@pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def shared() -> AsyncIterator[LanguageClient]:
-    async with session() as client:
-        yield client
-
-
-@pytest_asyncio.fixture(loop_scope="module")
-async def client(shared: LanguageClient) -> AsyncIterator[LanguageClient]:
-    yield shared
-    await forget(shared)
 
 
 def pos(line: int, character: int) -> types.Position:
