@@ -6,8 +6,12 @@ import gc
 import logging
 import sys
 
-from plan_lsp.lsp.handlers import register
-from plan_lsp.lsp.server import PlanLanguageServer
+from plan_lsp.lsp import bytecode
+
+bytecode.import_protocol()  # before any module below imports lsprotocol (start-up time)
+
+from plan_lsp.lsp.handlers import register  # noqa: E402
+from plan_lsp.lsp.server import PlanLanguageServer  # noqa: E402
 
 
 def serve(*, tcp: bool = False, host: str = "127.0.0.1", port: int = 2087) -> None:
