@@ -125,6 +125,33 @@ def _split_sections(text: str) -> list[tuple[str, list[str]]]:
     return parts
 
 
+_GUIDANCE = {
+    "High-Level Design",
+    "Integration Tests",
+    "Manual Testing",
+    "Rollback Plan",
+    "External Dependencies",
+    "Internal Dependencies",
+}
+"""Sections the generator keeps from the template: a written plan says something of its own in
+each (left as the template wrote them, they are reported as unchanged template text)."""
+
+
+def _written(words: _Words, body: list[str]) -> list[str]:
+    """``body`` with a sentence of its own after each heading in :data:`_GUIDANCE`."""
+    out: list[str] = []
+    for line in body:
+        out.append(line)
+        if line.lstrip("#").strip() in _GUIDANCE and line.startswith("#"):
+            out += ["", words.sentence(6, 12)]
+    return out
+
+
+def _word_end(line: str, start: int) -> int:
+    """The first space at or after ``start`` that ends a word (not a sentence)."""
+    return next(i for i in range(start, len(line)) if line[i] == " " and line[i - 1].isalpha())
+
+
 def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
 
@@ -202,7 +229,8 @@ def _build(words: _Words, phases: int, steps_per_phase: int, rows: int, prose: i
                 [f"Component{i:04d}", "New" if i % 3 else "Modified", words.sentence(3, 6)]
                 for i in range(1, rows + 2)
             ]
-            out += body[:cut] + _table(["Component", "Change Type", "Description"], table) + [""]
+            out += _written(words, body[:cut])
+            out += _table(["Component", "Change Type", "Description"], table) + [""]
         elif title == "Implementation Steps":
             out += ["## Implementation Steps", ""]
             # The first step of the middle phase gets the typing position.
@@ -216,7 +244,7 @@ def _build(words: _Words, phases: int, steps_per_phase: int, rows: int, prose: i
                         first = len(out) + block.index("**Notes:**") + 1
                         line = block[first - len(out)]
                         # At the end of a word in the middle of the paragraph's first line.
-                        typing = (first, line.index(" ", len(line) // 2))
+                        typing = (first, _word_end(line, len(line) // 2))
                         reference_after = first + notes - 1
                     out += block
         elif title == "Testing Strategy":
@@ -228,7 +256,7 @@ def _build(words: _Words, phases: int, steps_per_phase: int, rows: int, prose: i
             unit = _table(["Test Case", "Component", "Expected Outcome"], cases)
             cut = next(i for i, ln in enumerate(body) if ln.startswith("| Test Case"))
             end = next(i for i in range(cut, len(body)) if not body[i].startswith("|"))
-            out += body[:cut] + unit + body[end:]
+            out += body[:cut] + unit + _written(words, body[end:])
         elif title == "Risks & Mitigations":
             risks = [[words.sentence(3, 6), words.sentence(4, 8)] for _ in range(rows // 2 + 1)]
             out += [body[0], "", *_table(["Risk", "Mitigation Strategy"], risks), ""]
@@ -245,7 +273,7 @@ def _build(words: _Words, phases: int, steps_per_phase: int, rows: int, prose: i
                 out += [*words.paragraph(5), ""]
             out += body[body.index("---") :] if "---" in body else []
         else:
-            out += body
+            out += _written(words, body)
     while out and out[-1] == "":
         out.pop()
     assert typing[0] >= 0 and heading_before >= 0

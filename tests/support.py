@@ -6,7 +6,6 @@ from pathlib import Path
 
 from plan_lsp.core import engine, kinds
 from plan_lsp.core.codes import Finding
-from plan_lsp.features import scaffold
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED = (FIXTURES / "seed-template.md").read_text("utf-8")
@@ -28,8 +27,13 @@ FULL_CONTEXT = {
 
 
 def complete_plan() -> str:
-    """A plan with every field resolved: it has no findings."""
-    return scaffold.render(kinds.builtin_plan(), FULL_CONTEXT)
+    """A plan written from the built-in template (the scaffold with ``FULL_CONTEXT``, every
+    section's guidance replaced by its own text; the same lines as that scaffold): it has no
+    findings."""
+    return COMPLETE_PLAN
+
+
+COMPLETE_PLAN = (FIXTURES / "complete-plan.md").read_text("utf-8")
 
 
 def findings(text: str, **options: object) -> list[Finding]:

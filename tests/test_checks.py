@@ -159,7 +159,7 @@ def test_duplicate_section() -> None:
 
 
 def test_empty_section() -> None:
-    text = PLAN.replace("Brief summary of the implementation approach.\n", "")
+    text = PLAN.replace("Sign in by password or passkey.\n", "")
     line = line_of("## Overview")
     [f] = findings(text)
     assert (f.code, f.message, f.span, f.severity) == (

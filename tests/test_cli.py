@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import FULL_CONTEXT, SEED, remove_section
+from support import FULL_CONTEXT, SEED, complete_plan, remove_section
 
 ALL_FIELDS = [
     "--feature",
@@ -63,6 +63,23 @@ def test_new_with_every_field_then_check_has_no_findings(tmp_path: Path) -> None
         "**Spec:** [spec.md](spec.md)\n**Author:** Zoë\n"
         f"**Created:** {dt.date.today().isoformat()}\n**Status:** Draft\n"
     )
+    # Every field given: nothing left to fill, only the writing, and it does not pass yet.
+    checked = run("check", "docs/user-login-plan.md", cwd=tmp_path)
+    assert checked.returncode == 1 and checked.stderr == ""
+    found = checked.stdout.splitlines()
+    assert found[0] == (
+        "docs/user-login-plan.md:1:1: error unedited-document Nothing written yet: all 10 "
+        "sections with text from the template still hold it, unchanged"
+    )
+    assert all("warning empty-section" in ln and "unchanged" in ln for ln in found[1:])
+    assert len(found) == 11
+    # Written (the same plan, every section's text its own): no finding at all.
+    lines = text.split("\n")
+    written = complete_plan().split("\n")
+    assert len(lines) == len(written)
+    kept = {0, 2, 3, 4, 5}  # the title and the header fields as `new` wrote them
+    mine = "\n".join(lines[i] if i in kept else written[i] for i in range(len(lines)))
+    (tmp_path / "docs/user-login-plan.md").write_text(mine, "utf-8")
     checked = run("check", "docs/user-login-plan.md", cwd=tmp_path)
     assert (checked.returncode, checked.stdout, checked.stderr) == (0, "", "")
 
@@ -86,9 +103,7 @@ def test_new_never_overwrites(tmp_path: Path) -> None:
 
 
 def test_check_reports_findings_and_exits_1_on_errors(tmp_path: Path) -> None:
-    run("new", "a-plan.md", *ALL_FIELDS, cwd=tmp_path)
-    text = (tmp_path / "a-plan.md").read_text("utf-8")
-    (tmp_path / "a-plan.md").write_text(remove_section(text, "Overview"), "utf-8")
+    (tmp_path / "a-plan.md").write_text(remove_section(complete_plan(), "Overview"), "utf-8")
     out = run("check", "a-plan.md", cwd=tmp_path)
     assert out.returncode == 1
     assert out.stdout == (
@@ -98,12 +113,28 @@ def test_check_reports_findings_and_exits_1_on_errors(tmp_path: Path) -> None:
 
 
 def test_check_warnings_only_exit_0(tmp_path: Path) -> None:
-    run("new", "a-plan.md", cwd=tmp_path)
+    text = complete_plan().replace("**Issue:** ABC-123", "**Issue:** <<ISSUE_ID>>")
+    (tmp_path / "a-plan.md").write_text(text.replace("\n## Notes\n", "\n### Notes\n"), "utf-8")
     out = run("check", ".", cwd=tmp_path)
     assert out.returncode == 0
-    # A new plan is a Draft: unresolved fields are hints until it is In Progress.
+    # A Draft: unresolved fields are hints until it is In Progress; a demoted heading warns.
+    assert [ln.split(": ", 1)[1].split(" ", 2)[:2] for ln in out.stdout.splitlines()] == [
+        ["hint", "unresolved-field"],
+        ["warning", "heading-level"],
+    ]
+
+
+def test_a_new_plan_does_not_pass_check_until_written(tmp_path: Path) -> None:
+    run("new", "a-plan.md", cwd=tmp_path)
+    out = run("check", ".", cwd=tmp_path)
+    assert out.returncode == 1
+    # A Draft: its fields are hints; but nothing is written yet, whatever the Status.
     assert "hint unresolved-field Unresolved field 'Step Title'" in out.stdout
-    assert all(" hint " in line for line in out.stdout.splitlines())
+    errors = [ln for ln in out.stdout.splitlines() if " error " in ln]
+    assert errors == [
+        "./a-plan.md:1:1: error unedited-document Nothing written yet: all 10 sections with "
+        "text from the template still hold it, unchanged"
+    ]
 
 
 def test_check_json(tmp_path: Path) -> None:

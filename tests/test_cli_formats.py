@@ -223,7 +223,11 @@ def test_stdin_fix_prints_the_fixed_text_and_the_rest_on_stderr(tmp_path: Path) 
     assert out.stdout == run("check", "-", "--stdin-filename", "a-plan.md", "--fix",
                              cwd=tmp_path, input=out.stdout).stdout  # fmt: skip
     assert "## Overview" in out.stdout
-    assert out.stderr == ""
+    # What no fix can do is left on stderr: the inserted section's text is still the template's.
+    assert out.stderr == (
+        "a-plan.md:9:1: warning empty-section Section 'Overview' still holds the template's "
+        "text, unchanged\n"
+    )
 
 
 @pytest.mark.parametrize(

@@ -119,7 +119,7 @@ def test_several_edits_merged_into_one_region(data: st.DataObject) -> None:
 def test_findings_from_an_incremental_outline_equal_a_full_check() -> None:
     doc = Document.open("u", PLAN, 0)
     outline = parse_lines(lines_of(doc))
-    line = PLAN.split("\n").index("Brief summary of the implementation approach.")
+    line = PLAN.split("\n").index("Sign in by password or passkey.")
     doc.edit((line, 0), (line, 5), "<<Summary>>", 1)
     region = merge_changes(doc.changed_lines)
     assert region == (line, 1, 1)

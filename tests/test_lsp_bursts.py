@@ -18,7 +18,7 @@ def publishes(server: RawServer) -> list[dict[str, object]]:
 
 def test_a_burst_of_changes_is_checked_once_at_its_newest_version() -> None:
     text = complete_plan()
-    line = text.split("\n").index("Brief summary of the implementation approach.")
+    line = text.split("\n").index("Sign in by password or passkey.")
     with RawServer() as server:
         server.initialize()
         server.notify(

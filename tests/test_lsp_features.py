@@ -116,8 +116,8 @@ async def test_completion_without_snippet_support_inserts_plain_text() -> None:
 
 async def test_completion_of_fields_after_double_angle(client: LanguageClient) -> None:
     lines = PLAN.split("\n")
-    at = lines.index("Brief summary of the implementation approach.")
-    text = PLAN.replace("Brief summary of the implementation approach.", "See <<Own Field>> and <<")
+    at = lines.index("Sign in by password or passkey.")
+    text = PLAN.replace("Sign in by password or passkey.", "See <<Own Field>> and <<")
     open_doc(client, URI, text)
     items = await complete(client, URI, at, 24)
     labels = [i.label for i in items]
@@ -187,8 +187,12 @@ async def test_quick_fix_inserts_a_missing_section_with_its_version(client: Lang
         uri=URI, version=3
     )
     fixed = apply(text, doc_edit.edits)
-    assert fixed == PLAN
-    # Applied as the editor would: the diagnostic goes.
+    # The section comes back as the template writes it, for its author to write.
+    assert fixed == PLAN.replace(
+        "| Passkeys unsupported | Keep passwords too |",
+        "| Risk description | How to address      |",
+    )
+    # Applied as the editor would: the error goes; the section's text is still to write.
     client.text_document_did_change(
         types.DidChangeTextDocumentParams(
             text_document=types.VersionedTextDocumentIdentifier(uri=URI, version=4),
@@ -198,7 +202,12 @@ async def test_quick_fix_inserts_a_missing_section_with_its_version(client: Lang
             ],
         )
     )
-    assert await diagnostics(client, URI, version=4) == []
+    [left] = await diagnostics(client, URI, version=4)
+    assert (left.code, left.message, left.severity) == (
+        "empty-section",
+        "Section 'Risks & Mitigations' still holds the template's text, unchanged",
+        types.DiagnosticSeverity.Warning,
+    )
 
 
 async def test_quick_fixes_renumber_and_set_values(client: LanguageClient) -> None:
@@ -235,7 +244,7 @@ async def test_a_fix_for_an_old_version_names_that_version(client: LanguageClien
     open_doc(client, URI, text, version=3)
     [diag] = await diagnostics(client, URI, version=3)
     [act] = await actions_at(client, URI, diag.range.start.line, [diag])
-    overview = text.split("\n").index("Brief summary of the implementation approach.")
+    overview = text.split("\n").index("Sign in by password or passkey.")
     change(client, URI, 4, ((overview, 0), (overview, 0), "x"))
     # The fix computed at version 3 says so: an editor refuses it at version 4.
     assert act.edit.document_changes[0].text_document.version == 3
@@ -368,7 +377,7 @@ async def test_document_symbols_are_the_outline(client: LanguageClient) -> None:
     ]
     overview = root.children[0]
     at = lines.index("## Overview")
-    assert overview.range == rng((at, 0), (at + 2, 45))
+    assert overview.range == rng((at, 0), (at + 2, len(lines[at + 2])))
     assert overview.selection_range == rng((at, 3), (at, 11))
     assert root.selection_range == rng((0, 2), (0, 36))  # 🔐 counts two UTF-16 units
 
@@ -411,7 +420,7 @@ async def test_hover_on_heading_field_and_status(client: LanguageClient) -> None
     assert h.contents.value == (
         "**Status** — Where the plan stands\n\nOne of: Draft, In Progress, Completed"
     )
-    assert await hover(lines.index("Brief summary of the implementation approach."), 3) is None
+    assert await hover(lines.index("Sign in by password or passkey."), 3) is None
 
 
 async def test_status_request_for_status_bars(client: LanguageClient) -> None:

@@ -18,8 +18,7 @@ from typing import Any
 import plan_lsp
 import pytest
 from plan_lsp.core import engine, kinds
-from plan_lsp.features import scaffold
-from support import FULL_CONTEXT, remove_section
+from support import FULL_CONTEXT, complete_plan, remove_section
 
 TIMEOUT_S = 60
 """Whole Neovim run, enforced by subprocess."""
@@ -119,8 +118,7 @@ def _nvim() -> str:
 
 def _plan_text() -> str:
     """The complete plan without 'Risks & Mitigations' and with the Author left unresolved."""
-    text = scaffold.render(kinds.builtin_plan(), FULL_CONTEXT)
-    text = remove_section(text, "Risks & Mitigations")
+    text = remove_section(complete_plan(), "Risks & Mitigations")
     author = f"**Author:** {FULL_CONTEXT['author']}"
     assert text.count(author) == 1
     return text.replace(author, "**Author:** <<AUTHOR>>")

@@ -440,13 +440,25 @@ def test_a_never_edited_scaffold_does_not_pass_check(tmp_path: Path) -> None:
     lines[0] = "- Feature Name: `my_feature`"
     lines[1] = "- Start Date: 2026-11-30"
     path.write_text("\n".join(lines) + "\n", "utf-8")
-    checked = run("check", "--max-warnings", "0", "--format", "json", "text/9999-my-feature.md")
+    checked = run("check", "--format", "json", "text/9999-my-feature.md")
     assert checked.returncode == 1, checked.stdout + checked.stderr
     report = json.loads(checked.stdout)
     findings = [f for doc in report["files"] for f in doc["findings"]]
-    assert {f["code"] for f in findings} == {"empty-section"}
+    # One error for the whole document, and a warning at each section still to write.
+    assert [f["code"] for f in findings if f["severity"] == "error"] == ["unedited-document"]
+    assert {f["code"] for f in findings} == {"empty-section", "unedited-document"}
     # No fix offers to insert the template's text a second time.
     assert [f["fix"] for f in findings] == [None] * len(findings)
     template = _kind("rust-rfc", "rfc").schema
     with_body = [s.title for s in template.sections if s.has_body and s is not template.title]
-    assert len(findings) == len(with_body) == 9
+    assert len(findings) == len(with_body) + 1 == 10
+    # Once one section is written, the document is edited: only the others stay reported.
+    text = path.read_text("utf-8")
+    summary = text.index("## Summary")
+    body = text.index("\n\n", summary) + 2
+    end = text.index("\n## ", body)
+    path.write_text(text[:body] + "Adds `my_feature`, in one paragraph.\n" + text[end:], "utf-8")
+    checked = run("check", "--format", "json", "text/9999-my-feature.md")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    findings = [f for doc in json.loads(checked.stdout)["files"] for f in doc["findings"]]
+    assert {f["code"] for f in findings} == {"empty-section"} and len(findings) == 8

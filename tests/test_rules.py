@@ -46,8 +46,8 @@ def test_completed_with_open_tasks_is_one_finding_at_the_status_line() -> None:
 
 def test_the_mismatch_names_empty_sections_too() -> None:
     text = with_status(tick_all(PLAN), "Completed")
-    text = text.replace("Brief summary of the implementation approach.\n", "", 1)
-    text = text.replace("- Component/service this depends on\n", "", 1)
+    text = text.replace("Sign in by password or passkey.\n", "", 1)
+    text = text.replace("- The user directory service\n", "", 1)
     found = findings(text)
     mismatch = [f for f in found if f.code == "status-mismatch"]
     assert [f.message for f in mismatch] == [

@@ -22,7 +22,7 @@ def repo(tmp_path: Path) -> Path:
     (tmp_path / "plans").mkdir()
     (tmp_path / "plans" / "login-plan.md").write_text(plan("In Progress", 7), "utf-8")
     (tmp_path / "plans" / "search-plan.md").write_text(plan("Completed", 28), "utf-8")
-    shipped = plan("Completed", 16).replace("- Component/service this depends on\n", "")
+    shipped = plan("Completed", 16).replace("- The user directory service\n", "")
     (tmp_path / "plans" / "export-plan.md").write_text(shipped, "utf-8")
     (tmp_path / "README.md").write_text("# Not a plan\n", "utf-8")
     return tmp_path

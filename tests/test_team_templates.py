@@ -80,10 +80,15 @@ def test_new_with_set_then_check(workspace: Path) -> None:
     assert "**Deciders:** Ana\n" in text and "| Memcached |" in text
     assert not text.startswith("---")  # the metadata stays in the template
     checked = run("check", "adr/0002-use-redis.md", cwd=workspace)
-    # Its fields are filled, but a never-edited scaffold does not pass: the sections whose text
-    # is still the template's are reported (warnings: the exit status stays 0).
-    assert checked.returncode == 0
-    assert [ln.split(" warning empty-section ")[1] for ln in checked.stdout.splitlines()] == [
+    # Its fields are filled, but a never-edited scaffold does not pass: one error for the
+    # document, and a warning at each section whose text is still the template's.
+    assert checked.returncode == 1
+    [first, *rest] = checked.stdout.splitlines()
+    assert first.endswith(
+        ":1:1: error unedited-document Nothing written yet: all 3 sections with text from the "
+        "template still hold it, unchanged"
+    )
+    assert [ln.split(" warning empty-section ")[1] for ln in rest] == [
         f"Section '{name}' still holds the template's text, unchanged"
         for name in ("Context", "Decision", "Consequences")
     ]
@@ -434,6 +439,11 @@ async def test_a_template_written_here_through_the_server(workspace: Path) -> No
         )
         diags = await diagnostics(client, target, version=2)
         assert [(d.code, d.message) for d in diags if d.code != "unresolved-field"] == [
+            (
+                "unedited-document",
+                "Nothing written yet: its one section with text from the template still holds "
+                "it, unchanged",
+            ),
             ("invalid-value", "Stage is empty: expected one of Draft, Review, Final"),
             ("missing-section", "Missing section '## Motivation' (after 'Summary')"),
             ("empty-section", "Section 'Summary' still holds the template's text, unchanged"),

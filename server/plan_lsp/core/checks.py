@@ -30,7 +30,6 @@ from plan_lsp.core.outline import (
     prose,
     prose_lines,
 )
-from plan_lsp.core.resources import builtin_text
 from plan_lsp.core.schema import _FRONT_LINE, Numbered, Schema, SectionSpec, numbered, title_key
 from plan_lsp.core.structure import Placed, Structure, match
 from plan_lsp.core.text import Pos, Span
@@ -399,29 +398,25 @@ def _empty_nodes(ctx: Context) -> Iterator[tuple[Placed, SectionSpec]]:
         yield node, spec
 
 
-def _unchanged_nodes(ctx: Context) -> Iterator[tuple[Placed, SectionSpec]]:
-    """Required (or present optional) sections whose own text is still the template's body
-    for them, word for word once HTML comments are set aside. Not the sections the metadata
-    lists under ``boilerplate`` (fixed text meant to stay), nor those the template gives no
-    text (only a comment, or nothing)."""
+def _compared_nodes(ctx: Context) -> Iterator[tuple[Placed, SectionSpec, bool]]:
+    """Required (or present optional) sections the template gives its own text, each with
+    whether its text is still that text, word for word once HTML comments are set aside. Not
+    the sections the metadata lists under ``boilerplate`` (fixed text meant to stay), nor those
+    the template gives no text (only a comment, or nothing) or text holding fields (fields left
+    in it are reported as fields)."""
     lines = ctx.outline.lines
-    # The built-in plan's scaffold, fields filled, is still its reference complete plan: there
-    # only text holding a placeholder counts (its plain guidance is not yet reported).
-    builtin = ctx.schema.source.text == builtin_text("plan")
     for node in ctx.structure.nodes:
         spec = node.spec
         if spec is None or not spec.has_body or spec.boilerplate:
-            continue
-        if builtin and not spec.guidance:
             continue
         sec = ctx.outline.sections[node.index]
         if spec is ctx.schema.title or spec.repeat or spec.repeatable or not sec.has_content:
             continue  # a repeated section's template text is its first instance's
         want = _words(_uncommented(ctx.schema.body(spec)))
         if not want or "<<" in want:
-            continue  # fields left in it are reported as fields
-        if _words(_uncommented("\n".join(lines[sec.body_start : sec.end]))) == want:
-            yield node, spec
+            continue
+        got = _words(_uncommented("\n".join(lines[sec.body_start : sec.end])))
+        yield node, spec, got == want
 
 
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
@@ -438,7 +433,8 @@ def _words(text: str) -> str:
 
 def check_empty(ctx: Context) -> Iterator[Finding]:
     """A section the template gives a body to, left empty, or still holding the template's
-    own guidance unchanged (a never-edited scaffold does not pass)."""
+    own text unchanged; and a document where no such section was written at all (a
+    never-edited scaffold does not pass ``check``)."""
     for node, spec in _empty_nodes(ctx):
         yield _f(
             ctx,
@@ -447,14 +443,29 @@ def check_empty(ctx: Context) -> Iterator[Finding]:
             ctx.heading_span(node.heading),
             spec=spec.id,
         )
-    for node, spec in _unchanged_nodes(ctx):
+    compared = list(_compared_nodes(ctx))
+    for node, spec, unchanged in compared:
+        if unchanged:
+            yield _f(
+                ctx,
+                "empty-section",
+                f"Section {_quote(spec)} still holds the template's text, unchanged",
+                ctx.heading_span(node.heading),
+                spec=spec.id,
+                unchanged=True,
+            )
+    if compared and all(unchanged for _, _, unchanged in compared):
+        title = ctx.structure.instances(ctx.schema.title) if ctx.schema.title else []
+        n = len(compared)
         yield _f(
             ctx,
-            "empty-section",
-            f"Section {_quote(spec)} still holds the template's text, unchanged",
-            ctx.heading_span(node.heading),
-            spec=spec.id,
-            unchanged=True,
+            "unedited-document",
+            "Nothing written yet: "
+            + (f"all {n} sections" if n > 1 else "its one section")
+            + " with text from the template still "
+            + ("hold" if n > 1 else "holds")
+            + " it, unchanged",
+            ctx.heading_span(title[0].heading) if title else ctx.line_span(0),
         )
 
 

@@ -36,6 +36,7 @@ CODES = (
     "broken-link",
     "status-mismatch",
     "title-mismatch",
+    "unedited-document",
 )
 SEVERITIES = ("error", "warning", "information", "hint")
 DEFAULT_SEVERITY: dict[str, str] = {
@@ -51,6 +52,7 @@ DEFAULT_SEVERITY: dict[str, str] = {
     "broken-link": "warning",
     "status-mismatch": "error",
     "title-mismatch": "warning",
+    "unedited-document": "error",
 }
 DESCRIPTIONS: dict[str, str] = {
     "missing-section": "a required section (or front field) is absent; names it and where it "
@@ -75,6 +77,9 @@ DESCRIPTIONS: dict[str, str] = {
     "(it never ticks tasks)",
     "title-mismatch": "a claimed document's first heading does not follow the template's title "
     "(reported once; every other check goes on)",
+    "unedited-document": "nothing written yet: every section the template gives its own text "
+    "(not `boilerplate`, not fields) still holds that text unchanged, as in a never-edited "
+    "scaffold; one finding at the title, whatever the Status",
 }
 """What each code means: the README's table of codes (a test keeps them equal)."""
 OTHER_CODES: dict[str, tuple[str, str]] = {
