@@ -1,5 +1,5 @@
-"""The compiled parser's tokens are markdown-it-py's: every field of every block token, and so the
-outline, whichever parser built them (core/parse.py).
+"""The compiled parser reads what markdown-it-py's tokens say: every record the outline is built
+from (core/parse.py), and so the outline, whichever parser built them.
 
 Inputs: the CommonMark spec's examples (tests/fixtures/commonmark, from commonmark/commonmark-spec
 0.31.2), generated plans and the benchmark's corpus, the real-world documents under tests/corpus/
@@ -28,35 +28,31 @@ import plans  # noqa: E402
 
 pytest.importorskip("pyromark")
 
-FIELDS = ("type", "tag", "nesting", "level", "map", "content", "markup", "info", "hidden", "attrs")
 SPEC = json.loads((ROOT / "tests/fixtures/commonmark/spec-0.31.2.json").read_text("utf-8"))
 
 
-def fields(tokens: list[Any]) -> list[tuple[Any, ...]]:
-    return [tuple(getattr(t, f) for f in FIELDS) for t in tokens]
-
-
 def compiled(text: str) -> list[Any] | None:
-    """The adapter's tokens, or None where the document goes to markdown-it-py."""
+    """The compiled path's records, or None where the document goes to markdown-it-py."""
     if parse.reference_only(text):
         return None
     events = parse._events()
     assert events is not None
     try:
-        return parse._Builder(text).build(events(text))
+        return parse._Walker(text).walk(events(text))
     except parse._Unsure:
         return None
 
 
 def same(text: str) -> bool:
-    """Whether ``parse`` gives markdown-it-py's tokens for ``text``; True when the adapter took
-    it, False when it went to markdown-it-py (then equal by construction)."""
-    ref = fields(parse.reference(text))
-    assert fields(parse.parse(text)) == ref
+    """Whether ``parse`` gives the records of markdown-it-py's tokens for ``text``; True when
+    the compiled path took it, False when it went to markdown-it-py (then equal by
+    construction)."""
+    ref = parse.records_of(parse.reference(text))
+    assert parse.parse(text) == ref
     got = compiled(text)
     if got is None:
         return False
-    assert fields(got) == ref
+    assert got == ref
     return True
 
 
@@ -130,7 +126,7 @@ def test_spec_examples_run_together(examples: list[str], extra: str) -> None:
 def outline_of(text: str, compiled: bool) -> list[Any]:
     saved = parse.parse
     if not compiled:
-        parse.parse = parse.reference  # type: ignore[assignment]
+        parse.parse = lambda t: parse.records_of(parse.reference(t))  # type: ignore[assignment]
     try:
         o = outline_mod.parse(text)
     finally:

@@ -1,9 +1,9 @@
 """Markdown -> plan outline: headings, sections, fields, template tokens, labels, tasks, tables.
 
-The document is parsed into markdown-it-py's block tokens by :mod:`plan_lsp.core.parse` (a
-compiled parser when installed, markdown-it-py otherwise; the same tokens either way, their line
-maps give exact lines); what the checks need is kept as a compact :class:`Outline`, never the
-token stream. Only headings at
+The document is parsed by :mod:`plan_lsp.core.parse` into records of what the outline reads
+(headings, blocks, inline text that holds tasks, labels, links or anchors; tables), from a
+compiled parser when installed, markdown-it-py's block tokens otherwise: the same records either
+way, with exact lines. What the checks need is kept as a compact :class:`Outline`. Only headings at
 the document's top level (not inside lists or block quotes) open sections.
 
 A section's contents are kept relative to its first line (a :class:`Block`), so an edit inside one
@@ -23,9 +23,9 @@ from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
-from markdown_it.token import Token
 
 from plan_lsp.core import parse as _parse
+from plan_lsp.core.parse import BLOCK, HEAD, INLINE, TABLE
 from plan_lsp.core.text import Pos, Span, normalize
 
 # A field to resolve: ``<<Name>>``; no blank just inside the brackets (``a << b >> c`` is none).
@@ -38,7 +38,6 @@ LABEL_RE = re.compile(
     r"^(?P<lead>[ \t>]*(?:[-*+][ \t]+|\d{1,9}[.)][ \t]+)?)"
     r"\*\*(?P<label>[^*\n]+?)(?::\*\*|\*\*:)[ \t]*(?P<value>.*?)[ \t]*$"
 )
-_TASK_RE = re.compile(r"^\[([ xX])\][ \t]")
 _FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
 
 
@@ -281,27 +280,25 @@ def parse(text: str) -> Outline:
 def parse_lines(lines: list[str]) -> Outline:
     """Parse a document given as lines (no line ends; a leading BOM already a space)."""
     front = front_matter_end(lines)
-    with _parse.gc_paused():  # until the tokens are dropped
-        sections, setext, tokens = _parse_range(lines, 0, len(lines), front)
-        del tokens
+    sections, setext, _ = _parse_range(lines, 0, len(lines), front)
     return Outline(lines, sections, front, setext)
 
 
 def _parse_range(
     lines: list[str], lo: int, hi: int, front: int = 0
-) -> tuple[list[Section], bool, list[Token]]:
+) -> tuple[list[Section], bool, list[_parse.Record]]:
     """The sections of ``lines[lo:hi]`` parsed on their own (``front`` lines of front matter at
-    the top are not Markdown), whether any heading is a setext one, and the tokens."""
+    the top are not Markdown), whether any heading is a setext one, and the parse's records."""
     piece = lines[lo:hi]
     body = [""] * front + piece[front:] if front else piece
-    tokens = _parse.parse("\n".join(body))
+    records = _parse.parse("\n".join(body))
     setext = False
     starts: list[tuple[int, Heading | None, int]] = [(0, None, 0)]
-    for i, tok in enumerate(tokens):
-        if tok.type == "heading_open" and tok.level == 0 and tok.map:
-            line, end = tok.map
-            heading = _heading(tok, tokens[i + 1], piece[line], line)
-            setext = setext or heading.setext
+    for rec in records:
+        if rec[1] == HEAD:
+            line, _, end, level, is_setext, title = rec
+            heading = _heading(level, title, is_setext, piece[line])
+            setext = setext or is_setext
             starts.append((line, heading, end - line))
     if len(starts) > 1 and starts[1][0] == 0:
         starts.pop(0)
@@ -309,136 +306,63 @@ def _parse_range(
     blocks = [
         Block(bounds[j + 1] - bounds[j], starts[j][1], starts[j][2]) for j in range(len(starts))
     ]
-    # One pass over the tokens, handing each to the section it lies in.
+    # One pass over the records, handing each to the section it lies in.
     k = 0
-    state = _TableState()
     last = len(starts) - 1
-    for i, tok in enumerate(tokens):
-        if tok.type not in _COLLECTED:
-            continue
-        if k < last and tok.map:
-            while k < last and tok.map[0] >= bounds[k + 1]:
+    block = blocks[0]
+    base = 0
+    for rec in records:
+        line, kind = rec[0], rec[1]
+        if k < last and line >= bounds[k + 1]:
+            while k < last and line >= bounds[k + 1]:
                 k += 1
-        _collect(tokens, i, tok, blocks[k], piece, bounds[k], state)
+            block, base = blocks[k], bounds[k]
+        if kind == INLINE:
+            _, _, end, task, stars, link, ids = rec
+            if task:
+                block.tasks_total += 1
+                if task == 2:
+                    block.tasks_done += 1
+            if stars:
+                for ln in range(line, end):
+                    if "**" in piece[ln]:
+                        block.labels.extend(_labels(piece[ln], ln - base))
+            if link:
+                block.links += _links(link, line, end, piece, base)
+            if ids:
+                block.ids.extend(ids)
+        elif kind == BLOCK:
+            _, _, end, type_, top, aux = rec
+            comment = type_ == "html_block" and aux[0]
+            if top:
+                if type_ in ("fence", "code_block") or comment:
+                    block.skip.append((line - base, end - base))
+                if not comment:
+                    block.has_content = True
+            if type_ == "html_block" and aux[1]:
+                block.ids.extend(aux[1])
+        elif kind == TABLE:
+            block.tables.append(Table(line - base, rec[2], rec[3]))
     sections = []
     for j, b in enumerate(blocks):
-        _finish(b, piece, bounds[j], max(front - bounds[j], 0))
         b.refs = _refs_in(piece, bounds[j], b)
         b.markers = _markers_in(piece, bounds[j], bounds[j + 1], b.skip)
         sections.append(Section(lo + bounds[j], lo + bounds[j + 1], b))
-    return sections, setext, tokens
+    return sections, setext, records
 
 
-def _heading(tok: Token, inline: Token, raw: str, base: int) -> Heading:
-    """A heading at ``base``-relative line numbers (``tok.map`` is relative to the parsed text)."""
-    line = tok.map[0] if tok.map else 0
-    title = inline.content.strip()
-    setext = tok.markup in ("=", "-")
+def _heading(level: int, title: str, setext: bool, raw: str) -> Heading:
+    """A heading, on its section's first line (0), ``raw`` the line's text."""
     if setext:
         stripped = raw.strip()
         col = raw.find(stripped)
-        span = Span(Pos(line - base, col), Pos(line - base, col + len(stripped)))
+        span = Span(Pos(0, col), Pos(0, col + len(stripped)))
     else:
         col = raw.find(title) if title else -1
         if col < 0:
             col = len(raw)
-        span = Span(Pos(line - base, col), Pos(line - base, col + len(title)))
-    return Heading(int(tok.tag[1]) if len(tok.tag) == 2 else 1, title, line - base, span, setext)
-
-
-class _TableState:
-    __slots__ = ("header", "in_thead", "line", "rows")
-
-    def __init__(self) -> None:
-        self.in_thead = False
-        self.header: list[str] = []
-        self.rows = 0
-        self.line = 0
-
-
-def _collect(
-    tokens: list[Token],
-    i: int,
-    tok: Token,
-    block: Block,
-    lines: list[str],
-    base: int,
-    table: _TableState,
-) -> None:
-    """Record what ``tok`` adds to ``block`` (positions relative to ``base``)."""
-    t = tok.type
-    if tok.level == 0 and tok.map and tok.nesting >= 0 and t != "heading_open":
-        if t in ("fence", "code_block") or (t == "html_block" and _is_comment(tok.content)):
-            block.skip.append((tok.map[0] - base, tok.map[1] - base))
-        if t in _CONTENT and not (t == "html_block" and _is_comment(tok.content)):
-            block.has_content = True
-    if (t == "html_block" or t == "inline") and "<a" in tok.content.lower():
-        block.ids.extend(m.group(1) or m.group(2) or "" for m in _HTML_ID.finditer(tok.content))
-    if t == "inline" and tok.map:
-        prev = tokens[i - 1].type if i else ""
-        if prev == "paragraph_open":
-            content = tok.content
-            m = _TASK_RE.match(content)
-            if m and i >= 2 and tokens[i - 2].type == "list_item_open":
-                block.tasks_total += 1
-                if m.group(1) != " ":
-                    block.tasks_done += 1
-            if "**" in content:
-                for ln in range(tok.map[0], tok.map[1]):
-                    block.labels.extend(_labels(lines[ln], ln - base))
-        if "](" in tok.content:
-            block.links += _links(tok, lines, base)
-        elif table.in_thead:
-            table.header.append(tok.content.strip())
-    elif t == "table_open" and tok.map:
-        table.line, table.header, table.rows = tok.map[0] - base, [], 0
-    elif t == "thead_open":
-        table.in_thead = True
-    elif t == "thead_close":
-        table.in_thead = False
-    elif t == "tr_open" and not table.in_thead:
-        table.rows += 1
-    elif t == "table_close":
-        block.tables.append(Table(table.line, tuple(table.header), table.rows))
-
-
-_CONTENT = frozenset(
-    {
-        "paragraph_open",
-        "bullet_list_open",
-        "ordered_list_open",
-        "blockquote_open",
-        "fence",
-        "code_block",
-        "table_open",
-        "hr",
-        "html_block",
-    }
-)
-"""Top-level tokens that are a section's content (a heading and an HTML comment are not)."""
-
-# The token types _collect reads (the others are passed over without a call): the content and
-# code tokens too, which say whether a section has content and where its code is.
-_COLLECTED = (
-    frozenset(("inline", "table_open", "thead_open", "thead_close", "tr_open", "table_close"))
-    | _CONTENT
-)
-
-
-_HTML_ID = re.compile(
-    r"""<a\s[^<>]{0,300}?\b(?:id|name)\s*=\s*(?:"([^"<>]{1,200})"|'([^'<>]{1,200})')""", re.I
-)
-
-
-def _is_comment(html: str) -> bool:
-    """Whether an HTML block is only comments."""
-    rest = html.strip()
-    while rest.startswith("<!--"):
-        end = rest.find("-->", 4)
-        if end < 0:
-            return True
-        rest = rest[end + 3 :].strip()
-    return not rest
+        span = Span(Pos(0, col), Pos(0, col + len(title)))
+    return Heading(level, title, 0, span, setext)
 
 
 _RAW_LINK = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s()]+(?:\([^\s()]*\)[^\s()]*)*)")
@@ -451,21 +375,21 @@ def inline_parser() -> MarkdownIt:
     return MarkdownIt("commonmark")
 
 
-def _links(tok: Token, lines: list[str], base: int) -> list[Link]:
-    """Relative links of an inline token: markdown-it says which are links, the raw lines say
-    where their targets are."""
+def _links(content: str, first: int, end: int, lines: list[str], base: int) -> list[Link]:
+    """Relative links of inline text on lines ``first``..``end``: markdown-it says which are
+    links, the raw lines say where their targets are."""
     md = inline_parser()
-    parsed = md.parseInline(tok.content)
+    parsed = md.parseInline(content)
     hrefs: list[str] = []
     for child in parsed[0].children or [] if parsed else []:
         if child.type == "link_open":
             href = str(child.attrs.get("href", ""))
             if href and not _SCHEME.match(href):
                 hrefs.append(href)
-    if not hrefs or not tok.map:
+    if not hrefs:
         return []
     out: list[Link] = []
-    for ln in range(tok.map[0], tok.map[1]):
+    for ln in range(first, end):
         for m in _RAW_LINK.finditer(lines[ln]):
             raw = m.group(1)
             a, b = m.start(1), m.end(1)
@@ -496,10 +420,6 @@ def _refs_in(lines: list[str], base: int, block: Block) -> frozenset[str]:
         _parse.parser().parse(s + "\n", env)
         out.update((env.get("references") or {}).keys())
     return frozenset(out)
-
-
-def _finish(block: Block, lines: list[str], base: int, skip: int) -> None:
-    """Content is known from the tokens (:func:`_collect`); nothing more to do per block."""
 
 
 # A further ``**Label:**`` on the same line after a ``|`` (``**Branch**: … | **Date**: …``).
@@ -630,8 +550,7 @@ def _in_comment(line: str, col: int) -> bool:
 def update(prev: Outline, lines: list[str], first: int, old: int, new: int) -> Outline:
     """The outline of ``lines``, which are ``prev``'s lines with ``old`` lines at ``first``
     replaced by ``new`` lines. Re-parses one section when the edit stays inside it, else all."""
-    with _parse.gc_paused():  # until the tokens are dropped
-        got = _update_one(prev, lines, first, old, new)
+    got = _update_one(prev, lines, first, old, new)
     return got if got is not None else parse_lines(lines)
 
 
@@ -652,29 +571,32 @@ def _update_one(prev: Outline, lines: list[str], first: int, old: int, new: int)
     hi = prev.sections[k1].end + delta
     if hi < lo:
         return None
-    sections, setext, tokens = _parse_range(lines, lo, hi, prev.front if lo == 0 else 0)
+    sections, setext, records = _parse_range(lines, lo, hi, prev.front if lo == 0 else 0)
     if setext or (lo > 0 and (not sections or sections[0].block.heading is None)):
         return None  # the range no longer starts with a heading: boundaries move before it
-    if k1 + 1 < len(prev.sections) and not _closed(tokens, lines[lo:hi]):
+    if k1 + 1 < len(prev.sections) and not _closed(records, lines[lo:hi]):
         return None
     sections = prev.sections[:k0] + sections
     sections.extend(s.moved(delta) for s in prev.sections[k1 + 1 :])
     return Outline(lines, sections, prev.front, prev.setext)
 
 
-def _closed(tokens: list[Token], piece: list[str]) -> bool:
+def _closed(records: list[_parse.Record], piece: list[str]) -> bool:
     """Whether nothing in a re-parsed range could run on past its end into the next heading:
     no unclosed fence, no HTML block reaching its last line."""
     last = len(piece)
     while last > 0 and not piece[last - 1].strip():
         last -= 1
-    for t in tokens:
-        if t.type == "fence" and t.map:
-            close = piece[t.map[1] - 1] if t.map[1] - 1 > t.map[0] else ""
+    for rec in records:
+        if rec[1] != BLOCK:
+            continue
+        line, _, end, type_, _, aux = rec
+        if type_ == "fence":
+            close = piece[end - 1] if end - 1 > line else ""
             m = _FENCE_CLOSE.match(close)
-            if not m or m.group(1)[0] != t.markup[0] or len(m.group(1)) < len(t.markup):
+            if not m or m.group(1)[0] != aux[0] or len(m.group(1)) < len(aux):
                 return False
-        elif t.type == "html_block" and t.map and t.map[1] >= last:
+        elif type_ == "html_block" and end >= last:
             return False
     return True
 

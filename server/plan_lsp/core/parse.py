@@ -24,7 +24,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import mdTrim
@@ -81,12 +81,12 @@ def backend() -> str:
 _REFERENCE_CHARS = re.compile(
     "[\t\0\r\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 )
-_REFERENCE_LINES = re.compile(
-    r"^[ >*+\-.)0-9]*\[[^\n]*\]:|^(?:[ >]*>)?+ {4,}[-#*+0-9<`~=_>|]", re.M
-)
-"""Link reference definitions; and a block opener indented four spaces or more (below a list
-item's paragraph, markdown-it may take ``    # x`` or ``    - x`` for a block that ends the item
-where pulldown-cmark sees a lazy continuation line: such documents go to markdown-it whole)."""
+_REFERENCE_LINES = re.compile(r"^[ >*+\-.)0-9]*\[[^\n]*\]:|^(?:[ >]*>)? {4,}[-#*+0-9<`~=_>|]", re.M)
+"""Link reference definitions; and a block opener indented four spaces or more, after any
+quote markers or none (below a list item's paragraph, markdown-it may take ``    # x`` or
+``    - x`` for a block that ends the item where pulldown-cmark sees a lazy continuation line;
+markdown-it continues a quote on ``    > x``): such documents go to markdown-it whole. Linear:
+each try after a ``>`` reads only the spaces that follow it."""
 _BLOCK_OPENERS = frozenset("#-*+0123456789<`~=_")
 _DELIMITER_ROW = re.compile(r"^[ >]*[-:|][-:| ]*$", re.M)
 _DELIMITER_CELL = re.compile(r":?-+:?")
@@ -153,27 +153,155 @@ def gc_paused() -> Iterator[None]:
         gc.enable()
 
 
-def parse(text: str) -> list[Token]:
-    """The block tokens of ``text`` (lines end with ``\\n``). Never raises on any input."""
+# -- what the outline reads ------------------------------------------------------------------
+
+HEAD, BLOCK, INLINE, TABLE = range(4)
+"""The kinds of record (a record's second field; its first is the line it starts on):
+
+- ``(line, HEAD, end, level, setext, title)``: a heading at the top level (not in a container).
+- ``(line, BLOCK, end, type, top, aux)``: a block by its markdown-it token type: every one at
+  the top level that is content (:data:`CONTENT`), and fences and HTML blocks at any level;
+  ``aux`` is a fence's markup, an HTML block's ``(only comments, anchor ids)``, else None.
+- ``(line, INLINE, end, task, stars, link, ids)``: inline text that matters: a paragraph first
+  in a list item starting ``[ ]`` (``task`` 1) or ``[x]`` (2), a paragraph holding ``**``
+  (``stars``), its text when it holds ``](`` (``link``), its explicit anchor ids (``ids``).
+- ``(line, TABLE, header, rows)``: a table (header cells without links, number of body rows),
+  after its cells.
+"""
+
+Record = tuple[Any, ...]
+
+CONTENT = frozenset(
+    {
+        "paragraph_open",
+        "bullet_list_open",
+        "ordered_list_open",
+        "blockquote_open",
+        "fence",
+        "code_block",
+        "table_open",
+        "hr",
+        "html_block",
+    }
+)
+"""Top-level tokens that are a section's content (a heading is not, nor an HTML comment)."""
+
+_HTML_ID = re.compile(
+    r"""<a\s[^<>]{0,300}?\b(?:id|name)\s*=\s*(?:"([^"<>]{1,200})"|'([^'<>]{1,200})')""", re.I
+)
+TASK_RE = re.compile(r"^\[([ xX])\][ \t]")
+
+
+def _ids(content: str) -> tuple[str, ...]:
+    """Explicit HTML anchors (``<a id="x">``, ``<a name="x">``) in a block's or inline text."""
+    if "<" not in content or "<a" not in content.lower():
+        return ()
+    return tuple(m.group(1) or m.group(2) or "" for m in _HTML_ID.finditer(content))
+
+
+def is_comment(html: str) -> bool:
+    """Whether an HTML block is only comments."""
+    rest = html.strip()
+    while rest.startswith("<!--"):
+        end = rest.find("-->", 4)
+        if end < 0:
+            return True
+        rest = rest[end + 3 :].strip()
+    return not rest
+
+
+def _inline(out: list[Record], first: int, end: int, content: str, para: bool, item: bool) -> None:
+    """The record of inline text (``para``: a paragraph's, ``item``: first in a list item),
+    when it holds anything the outline reads."""
+    task = 0
+    stars = False
+    if para:
+        if item:
+            m = TASK_RE.match(content)
+            if m:
+                task = 1 if m.group(1) == " " else 2
+        stars = "**" in content
+    link = content if "](" in content else ""
+    ids = _ids(content)
+    if task or stars or link or ids:
+        out.append((first, INLINE, end, task, stars, link, ids))
+
+
+def records_of(tokens: list[Token]) -> list[Record]:
+    """The records (:data:`HEAD`…) of markdown-it-py's block tokens."""
+    out: list[Record] = []
+    header: list[str] = []
+    in_thead = False
+    rows = 0
+    table = 0
+    cur = 0
+    for i, tok in enumerate(tokens):
+        t = tok.type
+        m = tok.map
+        if t == "inline":
+            if m is None:  # (markdown-it maps every inline token)
+                ids = _ids(tok.content)
+                if ids:
+                    out.append((cur, INLINE, cur, 0, False, "", ids))
+                continue
+            cur = m[0]
+            prev = tokens[i - 1].type if i else ""
+            para = prev == "paragraph_open"
+            item = para and i >= 2 and tokens[i - 2].type == "list_item_open"
+            _inline(out, m[0], m[1], tok.content, para, item)
+            if in_thead and "](" not in tok.content:
+                header.append(tok.content.strip())
+            continue
+        if m is not None:
+            cur = m[0]
+        if t == "heading_open":
+            if tok.level == 0 and m:
+                level = int(tok.tag[1]) if len(tok.tag) == 2 else 1
+                title = tokens[i + 1].content.strip()
+                out.append((m[0], HEAD, m[1], level, tok.markup in ("=", "-"), title))
+            continue
+        top = tok.level == 0 and m is not None and tok.nesting >= 0
+        if m is not None and (t in ("fence", "html_block") or (top and t in CONTENT)):
+            aux: Any = None
+            if t == "fence":
+                aux = tok.markup
+            elif t == "html_block":
+                aux = (is_comment(tok.content), _ids(tok.content))
+            out.append((m[0], BLOCK, m[1], t, top, aux))
+        if t == "table_open" and m:
+            table, header, rows = m[0], [], 0
+        elif t == "thead_open":
+            in_thead = True
+        elif t == "thead_close":
+            in_thead = False
+        elif t == "tr_open" and not in_thead:
+            rows += 1
+        elif t == "table_close":
+            out.append((table, TABLE, tuple(header), rows))
+    return out
+
+
+def parse(text: str) -> list[Record]:
+    """The records of ``text`` (lines end with ``\\n``). Never raises on any input."""
     with gc_paused():
         return _parse(text)
 
 
-def _parse(text: str) -> list[Token]:
+def _parse(text: str) -> list[Record]:
     events = _events()
     if events is None or reference_only(text):
-        return reference(text)
+        return records_of(reference(text))
     if len(text) > _PROBE_FROM:
         # Rust aborts the process when an allocation fails; reserve (never touch) what the
         # parse may need first, so running out of memory is a MemoryError, as in Python.
         bytes(len(text) * _PROBE_FACTOR)
     try:
-        return _Builder(text).build(events(text))
+        return _Walker(text).walk(events(text))
     except Exception:  # a surprise (_Unsure or not) costs speed, never the outline
-        return reference(text)
+        return records_of(reference(text))
 
 
-# -- the adapter -------------------------------------------------------------------------------
+# -- the compiled path -------------------------------------------------------------------------
 
 _BLOCKS = frozenset(
     (
@@ -191,91 +319,70 @@ _BLOCKS = frozenset(
     )
 )
 _LEAF_ENDS = frozenset(("Paragraph", "TableCell", "CodeBlock", "HtmlBlock"))
-_ALIGN = {"Left": "text-align:left", "Center": "text-align:center", "Right": "text-align:right"}
 _RAW_OPEN = re.compile(r"<[!?]|<(?:script|pre|style|textarea)", re.I)
 _ORDERED = re.compile(r"(\d{1,9})([.)])")
 
 
+def _wanted(raw: str) -> bool:
+    """Whether raw lines may hold what an inline record carries (``**``, ``](``, ``<a``): the
+    text markdown-it gives is cut from them, so what it holds they hold."""
+    return "**" in raw or "](" in raw or ("<" in raw and "<a" in raw.lower())
+
+
 class _Frame:
-    """An open block: the token that closes it and, for containers, where their content starts:
-    ``col`` on their first line ``line``; ``indent``, an item's content column counted from the
-    innermost quote's content (markdown-it's ``blkIndent``)."""
+    """An open block: its kind and, for containers, where their content starts: ``col`` on
+    their first line ``line``; ``indent``, an item's content column counted from the innermost
+    quote's content (markdown-it's ``blkIndent``)."""
 
-    __slots__ = ("close", "col", "indent", "item", "kind", "line", "map")
+    __slots__ = ("col", "end", "filled", "indent", "kind", "line")
 
-    def __init__(
-        self, kind: str, close: Token | None, line: int = -1, col: int = 0, indent: int = 0
-    ) -> None:
+    def __init__(self, kind: str, line: int = -1, col: int = 0, indent: int = 0) -> None:
         self.kind = kind
-        self.close = close
         self.line = line
         self.col = col
         self.indent = indent
-        self.item: Token | None = None
-        self.map: list[int] | None = None
-        """A list's last item so far: markdown-it's item runs up to the next one."""
+        self.filled = False
+        """A list item: whether it holds anything yet; a list: whether it has an item."""
+        self.end = 0
+        """A quote's end line."""
 
 
-_new = Token.__new__
-
-
-def _token(
-    type_: str,
-    tag: str,
-    nesting: Literal[-1, 0, 1],
-    map_: list[int] | None = None,
-    level: int = 0,
-    content: str = "",
-    markup: str = "",
-) -> Token:
-    """``Token(...)`` without the dataclass machinery (this is the adapter's inner loop)."""
-    tok = _new(Token)
-    tok.type = type_
-    tok.tag = tag
-    tok.nesting = nesting
-    tok.attrs = {}
-    tok.map = map_
-    tok.level = level
-    tok.children = [] if type_ == "inline" else None
-    tok.content = content
-    tok.markup = markup
-    tok.info = ""
-    tok.meta = {}
-    tok.block = True
-    tok.hidden = False
-    return tok
-
-
-def _closer(type_: str, tag: str, markup: str = "") -> Token:
-    return _token(type_, tag, -1, None, 0, "", markup)
-
-
-class _Builder:
-    """Turns pyromark's events into markdown-it-py's block tokens. Positions come from the
-    events' byte ranges; every text field is cut from the source lines the way markdown-it's
-    block rules cut it (``getLines`` with the container prefixes taken off)."""
+class _Walker:
+    """Reads pyromark's events into the records markdown-it-py's tokens give
+    (:func:`records_of`). Positions come from the events' byte ranges; every text is cut from
+    the source lines the way markdown-it's block rules cut it (``getLines`` with the container
+    prefixes taken off), and only where a record needs it."""
 
     def __init__(self, text: str) -> None:
         self.lines = lines = text.split("\n")
         self.ascii = text.isascii()
         offsets = [0]
         pos = 0
-        for line in lines:
-            pos += (len(line) if self.ascii else len(line.encode())) + 1
-            offsets.append(pos)
+        if self.ascii:
+            for line in lines:
+                pos += len(line) + 1
+                offsets.append(pos)
+        else:
+            for line in lines:
+                pos += len(line.encode()) + 1
+                offsets.append(pos)
         self.offsets = offsets
-        self.out: list[Token] = []
+        self.out: list[Record] = []
         self.stack: list[_Frame] = []
-        self.level = 0
-        self.hidden: Token | None = None
+        self.fresh = False
+        """Whether the last token markdown-it would have made is a list item's opening."""
+        self.hidden = False
+        self.hidden_item = False
         self.hidden_start = 0
         self.hidden_end = 0
-        self.align: list[str] = []
         self.cell = 0
         self.rows = 0
+        self.table_line = 0
         self.table_end = 0
+        self.header: list[str] = []
+        self.in_head = False
         self.row_line = 0
-        self.cell_tag = "td"
+        self.row_wanted = False
 
     # positions -------------------------------------------------------------------------------
 
@@ -289,22 +396,22 @@ class _Builder:
             return offset - start
         return len(self.lines[line].encode()[: offset - start].decode("utf-8", "replace"))
 
-    def span(self, rng: dict[str, int]) -> list[int]:
+    def span(self, rng: dict[str, int]) -> tuple[int, int]:
         a, b = rng["start"], rng["end"]
         offsets = self.offsets
         first = bisect_right(offsets, a) - 1
         if b <= a:
-            return [first, first + 1]
+            return first, first + 1
         last = bisect_right(offsets, b - 1, first) - 1
         if b == offsets[last + 1]:
-            return [first, last + 1]  # the usual case: the range ends with its line
+            return first, last + 1  # the usual case: the range ends with its line
         text = self.lines[last]
         if last == len(self.lines) - 1 and text and not text.strip(" "):
             raise _Unsure("a block runs into white space ending the document")
         col = self.col_of(b, last)
         if not text[:col].strip(" >") and text[col:].strip(" "):
-            return [first, max(last, first + 1)]  # ends in the indentation of a line it leaves
-        return [first, last + 1]
+            return first, max(last, first + 1)  # ends in the indentation of a line it leaves
+        return first, last + 1
 
     # text ------------------------------------------------------------------------------------
 
@@ -353,39 +460,29 @@ class _Builder:
                         col = p + 1 + (1 if line[p + 1 : p + 2] == " " else 0)
         return col
 
-    # tokens ----------------------------------------------------------------------------------
-
-    def open(self, type_: str, tag: str, map_: list[int] | None, markup: str = "") -> Token:
-        tok = _token(type_, tag, 1, map_, self.level, "", markup)
-        self.out.append(tok)
-        self.level += 1
-        return tok
-
-    def shut(self, tok: Token) -> None:
-        self.level -= 1
-        tok.level = self.level
-        self.out.append(tok)
-
-    def inline(self, content: str, map_: list[int]) -> None:
-        self.out.append(_token("inline", "", 0, map_, self.level, content))
-
-    def joined(self, numbers: range, extra: int = 0) -> str:
+    def joined(self, numbers: range) -> str:
         """Lines as ``getLines(..., keepLastLF=True)`` gives them: each with its line end."""
         last = len(self.lines) - 1
-        return "".join([self.strip(n, extra) + ("\n" if n < last else "") for n in numbers])
+        return "".join([self.strip(n) + ("\n" if n < last else "") for n in numbers])
 
     def lines_text(self, first: int, end: int) -> str:
         if not self.stack:  # top level: the lines as they are
             return mdTrim("\n".join(self.lines[first:end]))
         return mdTrim("\n".join([self.strip(n) for n in range(first, end)]))
 
+    def raw(self, first: int, end: int) -> str:
+        return self.lines[first] if end - first == 1 else "\n".join(self.lines[first:end])
+
+    def paragraph(self, first: int, end: int, item: bool) -> None:
+        """The inline record of a paragraph on lines ``first``..``end``."""
+        raw = self.raw(first, end)
+        if _wanted(raw) or (item and "[" in raw):
+            _inline(self.out, first, end, self.lines_text(first, end), True, item)
+
     # the walk --------------------------------------------------------------------------------
 
-    def build(self, events: Iterable[tuple[Any, dict[str, int]]]) -> list[Token]:
+    def walk(self, events: Iterable[tuple[Any, dict[str, int]]]) -> list[Record]:
         skip = 0  # inside a leaf block: its text comes from the lines, its inline events not needed
-        out = self.out
-        offsets = self.offsets
-        lines = self.lines
         for ev, rng in events:
             if skip:
                 if type(ev) is not str:
@@ -402,46 +499,33 @@ class _Builder:
                 continue
             start = ev.get("Start")
             if start is not None:
-                if self.ascii and start == "TableCell":
+                if start == "TableCell" and self.ascii:
                     # the hot path: one cell of a table row, on the row's line
-                    line = self.row_line
-                    base = offsets[line]
-                    a, b = rng["start"] - base, rng["end"] - base
-                    level = self.level
-                    tag = self.cell_tag
-                    tok = _token(tag + "_open", tag, 1, None, level)
-                    align = self.align[self.cell] if self.cell < len(self.align) else "None"
-                    self.cell += 1
-                    if align != "None":
-                        tok.attrs["style"] = _ALIGN[align]
-                    cell = lines[line][a:b] if b > a else ""
-                    if "\\|" in cell:
-                        cell = cell.replace("\\|", "|")
-                    out.append(tok)
-                    out.append(_token("inline", "", 0, [line, line + 1], level + 1, mdTrim(cell)))
-                    out.append(_token(tag + "_close", tag, -1, None, level))
                     skip = 2
+                    if not self.in_head and not self.row_wanted:
+                        continue
+                    line = self.row_line
+                    base = self.offsets[line]
+                    a, b = rng["start"] - base, rng["end"] - base
+                    cell = self.lines[line][a:b] if b > a else ""
+                    self.cell_text(cell, line)
                     continue
-                if self.ascii and start == "TableRow":
+                if start == "TableRow" and self.ascii:
                     # the next hottest: a body row (its line, its own; no frame on the stack)
-                    line = bisect_right(offsets, rng["start"]) - 1
-                    if lines[line][:1] in " >" and self.strip(line).startswith("    "):
+                    line = bisect_right(self.offsets, rng["start"]) - 1
+                    text = self.lines[line]
+                    if text[:1] in " >" and self.strip(line).startswith("    "):
                         raise _Unsure("a row indented as code (markdown-it ends the table there)")
-                    if self.rows == 0:
-                        self.open("tbody_open", "tbody", [line, self.table_end])
                     self.rows += 1
-                    out.append(_token("tr_open", "tr", 1, [line, line + 1], self.level))
-                    self.level += 1
-                    self.cell = 0
                     self.row_line = line
-                    self.cell_tag = "td"
+                    self.row_wanted = "](" in text or ("<" in text and "<a" in text.lower())
                     continue
                 if type(start) is str:
                     name, arg = start, None
                 else:
                     ((name, arg),) = start.items()
                 if name in _BLOCKS:
-                    if self.hidden is not None:
+                    if self.hidden:
                         self.end_hidden()
                     skip = self.start(name, arg, rng)
                 else:
@@ -449,13 +533,11 @@ class _Builder:
                 continue
             end = ev.get("End")
             if end is not None:
-                if self.ascii and end == "TableRow":
-                    self.level -= 1
-                    out.append(_token("tr_close", "tr", -1, None, self.level))
+                if end == "TableRow" and self.ascii:
                     continue
                 name = end if type(end) is str else next(iter(end))
                 if name in _BLOCKS:
-                    if self.hidden is not None:
+                    if self.hidden:
                         self.end_hidden()
                     skip = self.end()
                 continue
@@ -465,60 +547,63 @@ class _Builder:
             raise ValueError("unbalanced events")
         return self.out
 
+    def cell_text(self, cell: str, line: int) -> None:
+        content = mdTrim(cell.replace("\\|", "|")) if "\\|" in cell else mdTrim(cell)
+        _inline(self.out, line, line + 1, content, False, False)
+        if self.in_head and "](" not in content:
+            self.header.append(content.strip())
+
     def inline_event(self, rng: dict[str, int]) -> None:
         """Inline content straight inside a list item: a tight list's hidden paragraph."""
         if not self.stack or self.stack[-1].kind != "item":
             raise ValueError("inline content outside a block")
-        if self.hidden is None:
-            self.stack[-1].item = self.out[-1]
-            self.hidden = self.open("paragraph_open", "p", None)
-            self.hidden.hidden = True
+        if not self.hidden:
+            self.hidden_item = self.fresh
+            self.fresh = False
+            self.stack[-1].filled = True
+            self.hidden = True
             self.hidden_start = rng["start"]
             self.hidden_end = rng["end"]
         elif rng["end"] > self.hidden_end:
             self.hidden_end = rng["end"]
 
     def end_hidden(self) -> None:
-        tok = self.hidden
-        if tok is None:
+        if not self.hidden:
             return
-        self.hidden = None
+        self.hidden = False
         first = self.line_of(self.hidden_start)
         end = max(self.line_of(self.hidden_end - 1) + 1, first + 1)
-        tok.map = [first, end]
-        self.inline(self.lines_text(first, end), [first, end])
-        close = _closer("paragraph_close", "p")
-        close.hidden = True
-        self.shut(close)
+        self.paragraph(first, end, self.hidden_item)
 
     def rule(self, rng: dict[str, int]) -> None:
-        n = self.line_of(rng["start"])
-        raw = self.lines[n][self.col_of(rng["start"], n) :].lstrip(" ")
-        ch = raw[:1]
-        self.out.append(
-            # markdown-it-py's markup holds one marker more than the line
-            Token("hr", "hr", 0, map=[n, n + 1], level=self.level, markup=ch * (raw.count(ch) + 1))
-        )
+        self.fresh = False
+        if not self.stack:
+            n = self.line_of(rng["start"])
+            self.out.append((n, BLOCK, n + 1, "hr", True, None))
+
+    def block(self, first: int, end: int, type_: str, aux: Any = None) -> None:
+        self.out.append((first, BLOCK, end, type_, not self.stack, aux))
 
     def start(self, name: str, arg: Any, rng: dict[str, int]) -> int:
         """Open a block; 1 when its inline events are to be skipped."""
-        map_ = self.span(rng)
-        if self.stack and self.stack[-1].kind == "item":
-            self.stack[-1].item = self.out[-1]  # the item holds something
-        first, last = map_
+        first, last = self.span(rng)
         stack = self.stack
+        item = self.fresh
+        self.fresh = False
+        if stack and stack[-1].kind == "item":
+            stack[-1].filled = True  # the item holds something
         if name == "Paragraph":
-            self.open("paragraph_open", "p", map_)
-            self.inline(self.lines_text(first, last), map_)
-            stack.append(_Frame("para", _closer("paragraph_close", "p")))
+            if not stack:
+                self.out.append((first, BLOCK, last, "paragraph_open", True, None))
+            self.paragraph(first, last, item)
+            stack.append(_Frame("para"))
             return 1
         if name == "Heading":
             level = int(arg["level"][1])
-            tag = f"h{level}"
             if last - first >= 2:  # setext: text lines and the underline
-                markup = self.strip(last - 1).strip(" ")[:1]
-                self.open("heading_open", tag, map_, markup)
-                self.inline(self.lines_text(first, last - 1), [first, last - 1])
+                setext, end, text_end = True, last, last - 1
+                wanted = not stack or _wanted(self.raw(first, text_end))
+                content = self.lines_text(first, text_end) if wanted else ""
             else:
                 raw = self.lines[first][self.col_of(rng["start"], first) :].lstrip(" ")
                 s = raw[level:]
@@ -532,37 +617,29 @@ class _Builder:
                     mx = tmp
                 elif tmp == 0:
                     mx = 0
-                map_ = [first, first + 1]
-                markup = "#" * level
-                self.open("heading_open", tag, map_, markup)
-                self.inline(mdTrim(s[:mx]), map_)
-            stack.append(_Frame("heading", _closer("heading_close", tag, markup)))
+                setext, end, text_end, wanted = False, first + 1, first + 1, True
+                content = mdTrim(s[:mx])
+            if not stack:
+                self.out.append((first, HEAD, end, level, setext, content.strip()))
+            if wanted:
+                _inline(self.out, first, text_end, content, False, False)
+            stack.append(_Frame("heading"))
             return 1
         if name == "BlockQuote":
-            self.open("blockquote_open", "blockquote", map_, ">")
+            if not stack:
+                self.out.append((first, BLOCK, last, "blockquote_open", True, None))
             line = self.lines[first]
             p = line.index(">", self.col_of(rng["start"], first))
             col = p + 1 + (1 if line[p + 1 : p + 2] == " " else 0)
-            frame = _Frame("quote", _closer("blockquote_close", "blockquote", ">"), first, col)
-            frame.map = map_
+            frame = _Frame("quote", first, col)
+            frame.end = last
             stack.append(frame)
             return 0
         if name == "List":
-            raw = self.lines[first][self.col_of(rng["start"], first) :].lstrip(" ")
-            if arg is None:
-                markup = raw[:1]
-                self.open("bullet_list_open", "ul", map_, markup)
-                close = _closer("bullet_list_close", "ul", markup)
-            else:
-                m = _ORDERED.match(raw)
-                markup = m.group(2) if m else "."
-                tok = self.open("ordered_list_open", "ol", map_, markup)
-                if arg != 1:
-                    tok.attrs["start"] = arg
-                close = _closer("ordered_list_close", "ol", markup)
-            frame = _Frame("list", close)
-            frame.map = map_
-            stack.append(frame)
+            if not stack:
+                type_ = "bullet_list_open" if arg is None else "ordered_list_open"
+                self.out.append((first, BLOCK, last, type_, True, None))
+            stack.append(_Frame("list"))
             return 0
         if name == "Item":
             line = self.lines[first]
@@ -570,56 +647,39 @@ class _Builder:
             col += len(line) - col - len(line[col:].lstrip(" "))
             raw = line[col:]
             m = _ORDERED.match(raw)
-            if m:
-                markup, info, width = m.group(2), m.group(1), m.end()
-            else:
-                markup, info, width = raw[:1], "", 1
-            tok = self.open("list_item_open", "li", map_, markup)
-            tok.info = info
-            owner = stack[-1]
-            if owner.item is not None and owner.item.map:
-                owner.item.map[1] = first  # blank lines between items belong to the first
-            owner.item = tok
+            width = m.end() if m else 1
+            stack[-1].filled = True
             rest = raw[width:]
             spaces = len(rest) - len(rest.lstrip(" "))
             if not rest.strip(" ") or spaces > 4:
                 spaces = 1
-            content = col + width + spaces
-            indent = content - self.inner_col(first)
-            frame = _Frame("item", _closer("list_item_close", "li", markup), first, content, indent)
-            stack.append(frame)
+            start = col + width + spaces
+            stack.append(_Frame("item", first, start, start - self.inner_col(first)))
+            self.fresh = True
             return 0
         if name == "CodeBlock":
             if arg == "Indented":
-                while last - 1 > first and not self.strip(last - 1).strip(" "):
-                    last -= 1  # markdown-it's code block ends after its last non-blank line
-                body = [self.strip(n, 4) for n in range(first, last)]
-                tok = Token("code_block", "code", 0, map=[first, last], level=self.level)
-                tok.content = "\n".join(body) + "\n"
+                if not stack:
+                    while last - 1 > first and not self.strip(last - 1).strip(" "):
+                        last -= 1  # markdown-it's code block ends after its last non-blank line
+                    self.out.append((first, BLOCK, last, "code_block", True, None))
             else:
                 line = self.lines[first]
-                col = self.col_of(rng["start"], first)
-                raw = line[col:].lstrip(" ")
-                fence_col = len(line) - len(raw) - self.inner_col(first)
+                raw = line[self.col_of(rng["start"], first) :].lstrip(" ")
                 fence = raw[: len(raw) - len(raw.lstrip(raw[:1]))]
-                shut = self.strip(last - 1) if last - 1 > first else ""
-                indented = len(shut) - len(shut.lstrip(" "))
-                shut = shut.strip(" ")
-                closed = (
-                    indented < 4
-                    and shut[:1] == fence[:1]
-                    and len(shut) >= len(fence)
-                    and not shut.strip(fence[:1])
-                )
-                if not closed and any(f.kind == "item" for f in self.stack):
-                    raise _Unsure("an unclosed fence in a list item")
-                stop = last - 1 if closed else last
-                item = self.stack[-1].indent if self.stack and self.stack[-1].kind == "item" else 0
-                tok = Token("fence", "code", 0, map=map_, level=self.level, markup=fence)
-                tok.info = raw[len(fence) :]
-                tok.content = self.joined(range(first + 1, stop), fence_col - item)
-            self.out.append(tok)
-            stack.append(_Frame("leaf", None))
+                if any(f.kind == "item" for f in stack):
+                    shut = self.strip(last - 1) if last - 1 > first else ""
+                    indented = len(shut) - len(shut.lstrip(" "))
+                    shut = shut.strip(" ")
+                    if not (
+                        indented < 4
+                        and shut[:1] == fence[:1]
+                        and len(shut) >= len(fence)
+                        and not shut.strip(fence[:1])
+                    ):
+                        raise _Unsure("an unclosed fence in a list item")
+                self.block(first, last, "fence", fence)
+            stack.append(_Frame("leaf"))
             return 1
         if name == "HtmlBlock":
             if (
@@ -632,80 +692,59 @@ class _Builder:
                 # markdown-it ends an HTML block at a line of spaces that pulldown-cmark, in a
                 # list item, may keep
                 raise _Unsure("a blank line inside an HTML block")
-            tok = Token("html_block", "", 0, map=map_, level=self.level)
-            tok.content = self.joined(range(first, last))
-            self.out.append(tok)
-            stack.append(_Frame("leaf", None))
+            content = self.joined(range(first, last))
+            self.block(first, last, "html_block", (is_comment(content), _ids(content)))
+            stack.append(_Frame("leaf"))
             return 1
         if name == "Table":
-            self.open("table_open", "table", map_)
-            stack.append(_Frame("table", _closer("table_close", "table")))
-            self.align = list(arg)
+            if not stack:
+                self.out.append((first, BLOCK, last, "table_open", True, None))
+            stack.append(_Frame("table"))
+            self.header = []
             self.rows = 0
+            self.table_line = first
             self.table_end = last
             return 0
         if name == "TableHead":
-            self.open("thead_open", "thead", [first, first + 1])
-            self.open("tr_open", "tr", [first, first + 1])
-            stack.append(_Frame("thead", None))
-            self.cell = 0
+            stack.append(_Frame("thead"))
+            self.header = []
+            self.in_head = True
             self.row_line = first
-            self.cell_tag = "th"
             return 0
         if name == "TableRow":
             if self.lines[first][:1] in " >" and self.strip(first).startswith("    "):
                 raise _Unsure("a row indented as code (markdown-it ends the table there)")
-            if self.rows == 0:
-                self.open("tbody_open", "tbody", [first, self.table_end])
             self.rows += 1
-            self.open("tr_open", "tr", [first, first + 1])
-            stack.append(_Frame("row", None))
-            self.cell = 0
+            stack.append(_Frame("row"))
             self.row_line = first
-            self.cell_tag = "td"
+            self.row_wanted = True
             return 0
         # TableCell
-        tag = "th" if stack[-1].kind == "thead" else "td"
-        tok = self.open(f"{tag}_open", tag, None)
-        align = self.align[self.cell] if self.cell < len(self.align) else "None"
-        self.cell += 1
-        if align in _ALIGN:
-            tok.attrs["style"] = _ALIGN[align]
         row = self.row_line  # a cell the row lacks is padded, its range after the row
         cell = ""
         if self.offsets[row] <= rng["start"] < rng["end"] <= self.offsets[row + 1]:
             a = self.col_of(rng["start"], row)
             cell = self.lines[row][a : self.col_of(rng["end"], row)]
-        self.inline(mdTrim(cell.replace("\\|", "|")), [row, row + 1])
-        stack.append(_Frame("cell", _closer(f"{tag}_close", tag)))
+        self.cell_text(cell, row)
+        stack.append(_Frame("cell"))
         return 1
 
     def end(self) -> int:
         """Close the innermost block; the new ``skip`` (0: none of its events are leaves)."""
         f = self.stack[-1]
-        if f.kind == "quote" and f.map and not self.strip(f.map[1] - 1).strip(" "):
+        if f.kind == "quote" and not self.strip(f.end - 1).strip(" "):
             raise _Unsure("a quote ending on an empty quoted line")
         self.stack.pop()
+        self.fresh = False
         kind = f.kind
-        if kind == "leaf":
-            return 0
         if kind == "thead":
-            self.shut(_closer("tr_close", "tr"))
-            self.shut(_closer("thead_close", "thead"))
-            return 0
-        if kind == "row":
-            self.shut(_closer("tr_close", "tr"))
-            return 0
-        if kind == "table":
+            self.in_head = False
+            self.row_wanted = False
+        elif kind == "table":
             after = self.table_end
             if after < len(self.lines) and self.strip(after).strip(" ") == "|":
                 raise _Unsure("a row of a lone pipe after a table")
-            if self.rows:
-                self.shut(_closer("tbody_close", "tbody"))
-        if kind == "item" and f.item is None:
+            self.out.append((self.table_line, TABLE, tuple(self.header), self.rows))
+        elif kind == "item" and not f.filled:
             raise _Unsure("an empty list item")
-        if kind == "list" and f.item is not None and f.item.map and f.map:
-            f.item.map[1] = f.map[1]  # the last item ends with its list
-        if f.close is not None:
-            self.shut(f.close)
         return 0
