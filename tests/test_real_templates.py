@@ -4,11 +4,16 @@ starts where the template starts, several labels on one line, and matching in li
 
 from __future__ import annotations
 
+import json
+import shutil
 import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from plan_lsp.core import engine, kinds
 from plan_lsp.core.checks import Finding
 from plan_lsp.core.outline import parse
@@ -462,3 +467,43 @@ def test_a_never_edited_scaffold_does_not_pass_check(tmp_path: Path) -> None:
     assert checked.returncode == 0, checked.stdout + checked.stderr
     findings = [f for doc in json.loads(checked.stdout)["files"] for f in doc["findings"]]
     assert {f["code"] for f in findings} == {"empty-section"} and len(findings) == 8
+
+
+@pytest.mark.parametrize(
+    "family",
+    ["madr", "nygard", "rust-rfc", "go-proposal", "held-out/swift-evolution", "held-out/react-rfc"],
+)
+def test_a_never_edited_scaffold_of_each_real_template_fails_check(
+    family: str, tmp_path: Path
+) -> None:
+    """Every real template of the corpus, as installed: its scaffold, never edited (fields left
+    as `new` leaves them), is one `unedited-document` error; one written section ends it."""
+    shutil.copytree(CORPUS / family / ".plan-templates", tmp_path / ".plan-templates")
+    [name] = [p.stem for p in (tmp_path / ".plan-templates").glob("*.md")]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "plan_lsp", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    assert run("new", "doc.md", "--template", name).returncode == 0
+    checked = run("check", "--template", name, "--format", "json", "doc.md")
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    found = [f for doc in json.loads(checked.stdout)["files"] for f in doc["findings"]]
+    assert [f["code"] for f in found if f["severity"] == "error"] == ["unedited-document"]
+    unchanged = [f for f in found if f["code"] == "empty-section" and "unchanged" in f["message"]]
+    assert unchanged
+    # The writer replaces the first section's text with their own: not unedited any more.
+    lines = (tmp_path / "doc.md").read_text("utf-8").split("\n")
+    first = unchanged[0]["line"] - 1
+    body = next(i for i in range(first + 1, len(lines)) if lines[i].strip())
+    lines[body] = "Our own words, at last."
+    (tmp_path / "doc.md").write_text("\n".join(lines), "utf-8")
+    again = run("check", "--template", name, "--format", "json", "doc.md")
+    found = [f for doc in json.loads(again.stdout)["files"] for f in doc["findings"]]
+    assert "unedited-document" not in [f["code"] for f in found]
+    assert len([f for f in found if "unchanged" in f["message"]]) == len(unchanged) - 1
