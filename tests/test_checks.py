@@ -85,12 +85,14 @@ def test_missing_last_section_is_reported_on_the_previous_one() -> None:
 
 
 def test_near_miss_title_is_suggested() -> None:
-    text = PLAN.replace("## Risks & Mitigations", "## Risk and Mitigation")
+    # A misspelling is a typo to fix (a singular or plural form is the same section, renamed).
+    text = PLAN.replace("## Risks & Mitigations", "## Risks & Mitigatoins")
     [f] = findings(text)
     assert f.code == "missing-section"
     line = line_of("## Risks & Mitigations")
-    assert f.message.endswith(f"did you mean 'Risk and Mitigation' (line {line + 1})?")
+    assert f.message.endswith(f"did you mean 'Risks & Mitigatoins' (line {line + 1})?")
     assert f.data["rename"] == line
+    assert findings(PLAN.replace("## Risks & Mitigations", "## Risk and Mitigation")) == []
 
 
 @pytest.mark.parametrize(

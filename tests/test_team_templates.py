@@ -328,7 +328,7 @@ async def test_a_broken_template_is_diagnosed_while_the_last_good_one_serves(
     line = broken.split("\n").index("## Procedures {% if %}")
     async with session(root=str(workspace)) as client:
         text = (workspace / "runbooks" / "payments.md").read_text("utf-8")
-        open_doc(client, target, text.replace("## Escalation", "## Escalations"))
+        open_doc(client, target, text.replace("## Escalation", "## Contacts"))
         before = await diagnostics(client, target, version=1)
         assert [d.code for d in before] == ["missing-section"]
         open_doc(client, template.as_uri(), broken)  # unsaved text counts

@@ -37,6 +37,9 @@ class Placed:
     """First line after its subtree."""
     ordinal: int = 0
     """1-based position among its parent's children matched to the same section."""
+    renamed: bool = False
+    """Its heading's words are not the section's: a renamed required section, taken as that
+    section because it sits alone in its place and shares a word only it has (:func:`_renames`)."""
 
 
 @dataclass(slots=True)
@@ -100,7 +103,15 @@ def _index(schema: Schema) -> _Index:
 
 
 def match(outline: Outline, schema: Schema) -> Structure:
-    """Place every top-level heading of ``outline`` in the schema's tree."""
+    """Place every top-level heading of ``outline`` in the schema's tree. A required section
+    that is missing while one unknown heading alone sits in its place and plainly stands for it
+    (:func:`_renames`) is that heading: it is placed again as that section, ``renamed``."""
+    st = _place(outline, schema, {})
+    renames = _renames(st, schema)
+    return _place(outline, schema, renames) if renames else st
+
+
+def _place(outline: Outline, schema: Schema, forced: dict[int, SectionSpec]) -> Structure:
     index = _index(schema)
     root = Placed(-1, Heading(0, "", -1, _NO_SPAN), None, 0, None)
     nodes: list[Placed] = []
@@ -146,7 +157,9 @@ def match(outline: Outline, schema: Schema) -> Structure:
                 )
             ]
         title = schema.title
-        if not nodes and title is not None and h.level == title.level and i <= 1:
+        if i in forced:
+            spec = forced[i]
+        elif not nodes and title is not None and h.level == title.level and i <= 1:
             # The first heading of a claimed document is its title, whatever its words.
             spec = title
         elif len(cands) == 1:
@@ -163,7 +176,7 @@ def match(outline: Outline, schema: Schema) -> Structure:
         while stack[-1].level >= level:
             stack.pop()
         parent = stack[-1]
-        node = Placed(i, h, spec, level, parent)
+        node = Placed(i, h, spec, level, parent, renamed=i in forced)
         if spec is not None:
             ck = (id(parent), spec.id)
             counts[ck] = node.ordinal = counts.get(ck, 0) + 1
@@ -183,3 +196,179 @@ def match(outline: Outline, schema: Schema) -> Structure:
         node.end = total
     root.end = total
     return Structure(root, nodes, by_spec)
+
+
+# -- renamed sections --------------------------------------------------------------------------
+
+_STOPWORD_TEXT = (
+    "a about above after all also an and any are as at be before below by can could do does "
+    "for from has have how if in into is it its more most no not of on or other our should so "
+    "some than that the their then there these this those to up us use vs was we were what when "
+    "where which who why will with would you your"
+)
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+_NEGATIONS = frozenset({"non", "not", "no", "without", "anti", "out", "un", "never"})
+"""Words that make a heading the opposite of a title it shares words with (``Non-Functional
+Requirements`` does not stand for ``Functional Requirements``)."""
+RENAME_WORDS = 12
+"""Words of a heading compared with a missing section's title (longer headings are not)."""
+
+
+def _fold(word: str) -> str:
+    """A word with a plural ending taken off (``questions`` -> ``question``), so a singular or
+    plural heading stands for the same section."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _content(title: str) -> set[str]:
+    """The content words of a title: title-key words, stopwords and numbers aside, folded."""
+    return {
+        _fold(w)
+        for w in title_key(title).split()[:RENAME_WORDS]
+        if len(w) > 1 and w not in _STOPWORDS and not w.isdigit()
+    }
+
+
+def _typo(a: str, b: str) -> bool:
+    """Whether ``a`` is ``b`` misspelt: one edit apart (two for long words), a swap of two
+    neighbouring letters counted as one edit; both at least four letters long."""
+    if a == b or min(len(a), len(b)) < 4 or abs(len(a) - len(b)) > 2:
+        return False
+    limit = 2 if min(len(a), len(b)) >= 8 else 1
+    if len(a) > 40 or len(b) > 40:
+        return False
+    # Optimal string alignment distance over two short words.
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        if min(cur) > limit:
+            return False
+        prev2, prev = prev, cur
+    return prev[-1] <= limit
+
+
+def stands_for(title: str, spec: SectionSpec, siblings: list[SectionSpec]) -> bool:
+    """Whether a heading titled ``title`` plainly stands for ``spec``, one of ``siblings`` (the
+    template's sections under the same parent): it shares a content word with the section's
+    title that no other sibling's title has (``Usage example`` for React's ``Basic example``),
+    and none of its words is a misspelling of the title's (``Detailed desing`` is a typo, left
+    to the near-miss finding and its fix) or a negation the title lacks (``Non-Functional``)."""
+    return spec in _Words(siblings).meant(title)
+
+
+class _Words:
+    """The content words of a template's sibling sections, each word with the one sibling whose
+    title has it (None: several have it, it tells them apart from nothing)."""
+
+    def __init__(self, siblings: list[SectionSpec]) -> None:
+        self.own: dict[int, set[str]] = {}
+        self.owner: dict[str, SectionSpec | None] = {}
+        for s in siblings:
+            self.own[s.id] = words = _content(s.title)
+            for w in words:
+                self.owner[w] = None if w in self.owner else s
+
+    def meant(self, title: str) -> list[SectionSpec]:
+        """The siblings a heading titled ``title`` plainly stands for (see :func:`stands_for`)."""
+        mine = _content(title)
+        negated = set(title_key(title).split()[:RENAME_WORDS]) & _NEGATIONS
+        out: list[SectionSpec] = []
+        for w in mine:
+            spec = self.owner.get(w)
+            if spec is None or spec in out:
+                continue
+            own = self.own[spec.id]
+            if negated - set(title_key(spec.title).split()):
+                continue
+            if any(_typo(x, t) for x in mine - own for t in own):
+                continue
+            out.append(spec)
+        return out
+
+
+def _eligible(spec: SectionSpec, schema: Schema) -> bool:
+    """A section a renamed heading may stand for: required by the template, written once, with
+    a literal title (a pattern already takes any words), not the document's title."""
+    return not (
+        spec.optional
+        or spec.repeat
+        or spec.repeatable
+        or spec.pattern is not None
+        or spec is schema.title
+    )
+
+
+def _renames(st: Structure, schema: Schema) -> dict[int, SectionSpec]:
+    """Unknown headings that stand for a missing required section, by section index.
+
+    An unknown heading is taken as a missing section, renamed, when its neighbours among its
+    parent's children are sections of the template under that parent (or the parent's start or
+    end; at least one of them is a section unless the template has one section there), the
+    missing section's place lies between them in the template, it is written at the section's
+    level, and it plainly stands for that section (:func:`stands_for`) and for no other. So a
+    section deleted beside a renamed one is still the one missing; two unknown headings side by
+    side, a heading out of its section's place, one that stands for two sections (merged) or
+    for none are left to the missing-section finding."""
+    out: dict[int, SectionSpec] = {}
+    words_of: dict[int, _Words] = {}
+    places: dict[int, dict[int, int]] = {}
+    for container in [st.root, *st.nodes]:
+        kids = container.children
+        if not any(k.spec is None for k in kids):
+            continue
+        if container is st.root:
+            siblings = schema.roots()
+            unique = True
+        elif container.spec is None:
+            continue
+        else:
+            siblings = schema.children(container.spec)
+            unique = len(st.instances(container.spec)) <= 1
+        if not siblings:
+            continue
+        key = container.spec.id if container.spec is not None else -1
+        place = places.get(key)
+        if place is None:
+            place = places[key] = {s.id: i for i, s in enumerate(siblings)}
+        mine: set[int] = set() if unique else {k.spec.id for k in kids if k.spec is not None}
+        n = len(siblings)
+        for p, node in enumerate(kids):
+            if node.spec is not None:
+                continue
+            prev = kids[p - 1] if p > 0 else None
+            nxt = kids[p + 1] if p + 1 < len(kids) else None
+            if prev is None and nxt is None and n > 1:
+                continue
+            if (prev is not None and (prev.spec is None or prev.spec.id not in place)) or (
+                nxt is not None and (nxt.spec is None or nxt.spec.id not in place)
+            ):
+                continue  # beside another unknown heading, or a section placed from elsewhere
+            lo = place[prev.spec.id] if prev is not None and prev.spec is not None else -1
+            hi = place[nxt.spec.id] if nxt is not None and nxt.spec is not None else n
+            if lo >= hi:
+                continue
+            words = words_of.get(key)
+            if words is None:
+                words = words_of[key] = _Words(siblings)
+            meant = words.meant(node.heading.title)
+            if len(meant) != 1:
+                continue  # stands for nothing here, or for two sections (merged, ambiguous)
+            m = meant[0]
+            if (
+                lo < place[m.id] < hi
+                and _eligible(m, schema)
+                and m.level == node.heading.level
+                and not (st.instances(m) if unique else m.id in mine)
+            ):
+                out[node.index] = m
+    return out

@@ -123,6 +123,12 @@ def hover(result: Result, pos: Pos) -> tuple[str, Span] | None:
             text = f"**{node.heading.title}** — not a section of the {schema.name} template"
         else:
             text = f"**{spec.display}** — {_describe(schema, spec)} of the {schema.name} template"
+            if node.renamed:  # a renamed section (core/structure.py, _renames)
+                text = (
+                    f"**{node.heading.title}** stands for the template's **{spec.display}** "
+                    f"(renamed in its place) — {_describe(schema, spec)} of the {schema.name} "
+                    "template"
+                )
             body = schema.body(spec).strip()
             if body:
                 text += "\n\nThe template asks for:\n\n" + _quote(body)
