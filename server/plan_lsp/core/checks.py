@@ -10,6 +10,7 @@ check", lists every place; tests fail on a place forgotten).
 from __future__ import annotations
 
 import bisect
+import functools
 import difflib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -405,18 +406,31 @@ def _compared_nodes(ctx: Context) -> Iterator[tuple[Placed, SectionSpec, bool]]:
     the template gives no text (only a comment, or nothing) or text holding fields (fields left
     in it are reported as fields)."""
     lines = ctx.outline.lines
+    title = ctx.schema.title
     for node in ctx.structure.nodes:
         spec = node.spec
         if spec is None or not spec.has_body or spec.boilerplate:
             continue
         sec = ctx.outline.sections[node.index]
-        if spec is ctx.schema.title or spec.repeat or spec.repeatable or not sec.has_content:
+        if spec is title or spec.repeat or spec.repeatable or not sec.has_content:
             continue  # a repeated section's template text is its first instance's
-        want = _words(_uncommented(ctx.schema.body(spec)))
+        want = _template_words(ctx.schema.body(spec))
         if not want or "<<" in want:
             continue
-        got = _words(_uncommented("\n".join(lines[sec.body_start : sec.end])))
-        yield node, spec, got == want
+        # Kept with the section's block, so a keystroke elsewhere compares nothing again.
+        cache = sec.block.cache
+        key = ("same-text", want)
+        same = cache.get(key)
+        if same is None:
+            got = _words(_uncommented("\n".join(lines[sec.body_start : sec.end])))
+            same = cache[key] = got == want
+        yield node, spec, same
+
+
+@functools.lru_cache(maxsize=512)
+def _template_words(body: str) -> str:
+    """A template body's words, HTML comments set aside (the same for every document)."""
+    return _words(_uncommented(body))
 
 
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)

@@ -232,11 +232,14 @@ class Schema:
     def title(self) -> SectionSpec | None:
         """The template's first heading when it is the title: the only one at its level, every
         other heading below it (a template of ``##`` sections alone has no title)."""
-        if not self.sections or self.sections[0].parent is not None:
-            return None
-        if any(s.parent is None for s in self.sections[1:]):
-            return None
-        return self.sections[0]
+        hit = self.__dict__.get("_title")
+        if hit is None or hit[0] != len(self.sections):  # computed once per schema
+            title = None
+            if self.sections and self.sections[0].parent is None:
+                if not any(s.parent is None for s in self.sections[1:]):
+                    title = self.sections[0]
+            hit = self.__dict__["_title"] = (len(self.sections), title)
+        return hit[1]
 
     def roots(self) -> list[SectionSpec]:
         hit = self.__dict__.get("_roots")
