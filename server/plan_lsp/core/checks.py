@@ -10,8 +10,8 @@ check", lists every place; tests fail on a place forgotten).
 from __future__ import annotations
 
 import bisect
-import functools
 import difflib
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field

@@ -234,10 +234,10 @@ class Schema:
         other heading below it (a template of ``##`` sections alone has no title)."""
         hit = self.__dict__.get("_title")
         if hit is None or hit[0] != len(self.sections):  # computed once per schema
-            title = None
-            if self.sections and self.sections[0].parent is None:
-                if not any(s.parent is None for s in self.sections[1:]):
-                    title = self.sections[0]
+            alone = bool(self.sections) and self.sections[0].parent is None
+            if alone:
+                alone = not any(s.parent is None for s in self.sections[1:])
+            title = self.sections[0] if alone else None
             hit = self.__dict__["_title"] = (len(self.sections), title)
         return hit[1]
 
