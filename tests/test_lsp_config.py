@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lsp_support import diagnostics, open_doc, session
+from lsp_support import capabilities, diagnostics, open_doc, session
 from lsprotocol import types
 from support import complete_plan
 
@@ -113,3 +113,48 @@ async def test_each_workspace_folder_has_its_own_file(tmp_path: Path) -> None:
             open_doc(client, doc, DEMOTED)
             got = await diagnostics(client, doc, version=1)
             assert _levels(got) == [("heading-level", level)], folder
+
+
+async def _indexed(client: object) -> list[str]:
+    """The log messages once the server has indexed the workspace (after its settings pull)."""
+    import asyncio
+
+    for _ in range(400):
+        got = [m.message for m in client.log_messages]  # type: ignore[attr-defined]
+        if any("plan-lsp: indexed" in m for m in got):
+            return got
+        await asyncio.sleep(0.025)
+    raise AssertionError("the server never said it indexed the workspace")
+
+
+async def test_pulled_settings_equal_to_the_initialization_options_change_nothing(
+    tmp_path: Path,
+) -> None:
+    """VS Code answers the settings pull with what it sent in ``initialize``: no reload, no
+    ``workspace/diagnostic/refresh`` (the client would pull the first diagnostics again)."""
+    editor = {"severity": {"heading-level": "hint"}, "maxDiagnostics": 500}
+    doc = (tmp_path / "a-plan.md").as_uri()
+    caps = capabilities(
+        text_document__diagnostic=types.DiagnosticClientCapabilities(),
+        workspace__diagnostics=types.DiagnosticWorkspaceClientCapabilities(refresh_support=True),
+    )
+    async with session(
+        caps, root=str(tmp_path), init_options=editor, configuration=editor
+    ) as client:
+        open_doc(client, doc, DEMOTED)
+        report = await client.text_document_diagnostic_async(
+            types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=doc))
+        )
+        assert [(d.code, d.severity) for d in report.items] == [  # type: ignore[union-attr]
+            ("heading-level", types.DiagnosticSeverity.Hint)
+        ]
+        logs = await _indexed(client)
+        assert sum(m.startswith("plan-lsp settings:") for m in logs) == 1
+        assert client.diagnostic_refresh_count == 0
+    # Other settings pulled: applied, and the client asked to pull again.
+    async with session(
+        caps, root=str(tmp_path), init_options=editor, configuration={"maxDiagnostics": 1}
+    ) as client:
+        logs = await _indexed(client)
+        assert sum(m.startswith("plan-lsp settings:") for m in logs) == 2
+        assert client.diagnostic_refresh_count == 1

@@ -287,6 +287,51 @@ async def test_pulled_diagnostics_are_refreshed_when_a_link_target_comes_or_goes
         assert client.diagnostic_refresh_count == before + 2
 
 
+async def test_a_pulling_client_is_not_asked_to_refresh_for_the_document_it_edits(
+    tmp_path: Path,
+) -> None:
+    """The client pulls the document it opened or edited by itself: no
+    ``workspace/diagnostic/refresh`` for it (that would re-pull every open document on every
+    keystroke); a document linking to the one opened is another matter."""
+    caps = capabilities(
+        text_document__diagnostic=types.DiagnosticClientCapabilities(),
+        workspace__diagnostics=types.DiagnosticWorkspaceClientCapabilities(refresh_support=True),
+    )
+    uri = (tmp_path / "x-plan.md").as_uri()
+    notes = (tmp_path / "notes.md").as_uri()
+    doc = types.TextDocumentIdentifier(uri=uri)
+
+    async def pulled() -> list[str | int | None]:
+        report = await client.text_document_diagnostic_async(
+            types.DocumentDiagnosticParams(text_document=doc)
+        )
+        return [d.code for d in report.items]
+
+    async with session(caps, root=str(tmp_path)) as client:
+        open_doc(client, uri, PLAN + "\nSee [notes](notes.md).\n")
+        assert await pulled() == ["broken-link"]
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+                content_changes=[
+                    types.TextDocumentContentChangeWholeDocument(
+                        text=PLAN + "\nSee the [notes](notes.md).\n"
+                    )
+                ],
+            )
+        )
+        assert await pulled() == ["broken-link"]
+        await asyncio.sleep(0.3)
+        assert client.diagnostic_refresh_count == 0
+        open_doc(client, notes, "# Notes\n")  # x-plan.md's link target: x-plan.md is stale
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while client.diagnostic_refresh_count < 1 and loop.time() < deadline:
+            await asyncio.sleep(0.005)
+        assert client.diagnostic_refresh_count == 1
+        assert await pulled() == []
+
+
 async def test_the_file_watchers_are_registered_with_the_client(tmp_path: Path) -> None:
     async with session(root=str(tmp_path)) as client:
         loop = asyncio.get_running_loop()

@@ -143,6 +143,9 @@ class PlanLanguageServer(LanguageServer):
         """Whether a check of ``dirty`` documents is already queued on the event loop."""
         self.tasks: set[asyncio.Task[Any]] = set()
         """Background tasks, kept referenced until done."""
+        self.applied_settings: dict[str, Any] | None = None
+        """The editor's ``planLsp`` settings last applied (initialization options, then pulled
+        or sent ones)."""
 
     @property
     def encoding(self) -> str:
@@ -261,9 +264,11 @@ class PlanLanguageServer(LanguageServer):
             return []
         return [convert.diagnostic(doc, f, self.encoding) for f in findings]
 
-    def recheck(self, stale: Recheck | None) -> None:
+    def recheck(self, stale: Recheck | None, own: str | None = None) -> None:
         """Check again what an event of the workspace made stale: push the new diagnostics, or
-        ask a client that pulls them to pull again."""
+        ask a client that pulls them to pull again — unless only ``own``, the document the
+        event opened or edited, is stale: the client pulls that one by itself, and a refresh
+        would make it pull every open document again (and drop the pull under way)."""
         if stale is None:
             return
         if stale.all:
@@ -274,7 +279,7 @@ class PlanLanguageServer(LanguageServer):
 
         plans.documents_changed(self, stale.uris)  # planLsp/plansChanged when a summary moves
         if self.pull_diagnostics:
-            if stale.uris:
+            if any(uri != own for uri in stale.uris):
                 self.refresh()
             return
         for uri in stale.uris:

@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 
@@ -25,6 +26,7 @@ def initialize(ls: PlanLanguageServer, params: types.InitializeParams) -> None:
         opts = opts[SECTION]
     ls.ws.init_options = opts if isinstance(opts, dict) else None
     ls.ws.apply_settings(ls.ws.init_options)
+    ls.applied_settings = ls.ws.init_options
     ls.log(f"plan-lsp {__version__} on Python {sys.version.split()[0]}; encoding {ls.encoding}")
 
 
@@ -64,8 +66,18 @@ async def _pull_configuration(ls: PlanLanguageServer) -> None:
         return
     raw = got[0] if got else None
     if isinstance(raw, dict):
-        merged = {**(ls.ws.init_options or {}), **raw}
-        ls.recheck(ls.ws.apply_settings(merged))
+        _apply(ls, {**(ls.ws.init_options or {}), **raw})
+
+
+def _apply(ls: PlanLanguageServer, raw: dict[str, Any]) -> None:
+    """Settings from the editor, unless they are those in force: the settings pulled right
+    after ``initialize`` are most often the initialization options again, and applying them
+    would reload the templates and make the client pull every diagnostic again (the first
+    squiggle waited for that second round)."""
+    if raw == ls.applied_settings:
+        return
+    ls.applied_settings = raw
+    ls.recheck(ls.ws.apply_settings(raw))
 
 
 async def _watch_parent(ls: PlanLanguageServer, pid: int) -> None:
@@ -90,7 +102,7 @@ async def did_change_configuration(
     ``workspace/configuration``); every document re-checked."""
     raw = params.settings
     if isinstance(raw, dict) and isinstance(raw.get(SECTION), dict):
-        ls.recheck(ls.ws.apply_settings({**(ls.ws.init_options or {}), **raw[SECTION]}))
+        _apply(ls, {**(ls.ws.init_options or {}), **raw[SECTION]})
     else:
         await _pull_configuration(ls)
     plans.initialized(ls)  # index the workspace's plans in the background

@@ -14,7 +14,7 @@ def did_open(ls: PlanLanguageServer, params: types.DidOpenTextDocumentParams) ->
     """``textDocument/didOpen``: the document is the workspace's; it and what links to it
     are checked."""
     item = params.text_document
-    ls.recheck(ls.ws.open(item.uri, item.text, item.version, item.language_id))
+    ls.recheck(ls.ws.open(item.uri, item.text, item.version, item.language_id), own=item.uri)
 
 
 def did_change(ls: PlanLanguageServer, params: types.DidChangeTextDocumentParams) -> None:
@@ -29,7 +29,8 @@ def did_change(ls: PlanLanguageServer, params: types.DidChangeTextDocumentParams
         else Change(c.text)
         for c in params.content_changes
     ]
-    ls.recheck(ls.ws.change(params.text_document.uri, params.text_document.version, changes))
+    uri = params.text_document.uri
+    ls.recheck(ls.ws.change(uri, params.text_document.version, changes), own=uri)
 
 
 def did_close(ls: PlanLanguageServer, params: types.DidCloseTextDocumentParams) -> None:
