@@ -7,8 +7,10 @@
 // Last, the bundle is compiled to bytecode (unchecked-hash .pyc: the bundle never changes once
 // installed) by every CPython >= 3.11 found (PYTHON, then python3.11 ... python3.14 on PATH), so
 // a first start with one of those never compiles the libraries: that was ~1.5 s of the first
-// squiggle. Another Python compiles on first use, as before. VENDOR_BYTECODE=0 leaves it out
-// (to measure a first run without).
+// squiggle. Another Python compiles on first use, as before. Each of those Pythons also writes
+// the attrs code of lsprotocol's classes (plan_lsp/lsp/__pycache__/lsprotocol-attrs.*.bin, see
+// plan_lsp/lsp/bytecode.py). VENDOR_BYTECODE=0 leaves all of it out (to measure a first run
+// without).
 //
 // PYTHON names the Python (>= 3.11, with pip) to run pip with; default python3 (py on Windows).
 import { spawnSync } from "node:child_process";
@@ -99,6 +101,17 @@ for (const candidate of pythons) {
   );
   if (got.status !== 0) {
     console.error(`vendor: ${candidate} -m compileall failed`);
+    process.exit(1);
+  }
+  // The attrs code of lsprotocol's classes (plan_lsp/lsp/bytecode.py), written by importing the
+  // server's protocol modules once: a first start builds them without compiling (~100 ms).
+  const warm = spawnSync(
+    candidate,
+    ["-I", "-c", "import sys; sys.path.insert(0, sys.argv[1]); import plan_lsp.lsp.main", libs],
+    { stdio: "inherit" },
+  );
+  if (warm.status !== 0) {
+    console.error(`vendor: ${candidate} could not import plan_lsp.lsp.main from the bundle`);
     process.exit(1);
   }
   compiled.add(tag);

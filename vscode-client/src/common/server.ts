@@ -5,7 +5,7 @@
  * src/common/interpreter.ts says, or the command in `planLsp.server.command`. A server that
  * exits is restarted, at most 5 times in 3 minutes, and the log says why it stopped.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import * as os from "node:os";
 import * as readline from "node:readline";
 import type { Readable } from "node:stream";
@@ -22,7 +22,14 @@ import {
   type ServerOptions,
 } from "vscode-languageclient/node";
 
-import { candidates, chooseServer, describeSource, MINIMUM_PYTHON, type ServerCommand } from "./interpreter";
+import {
+  candidates,
+  chooseServer,
+  describeSource,
+  MINIMUM_PYTHON,
+  type Probe,
+  type ServerCommand,
+} from "./interpreter";
 import { PLANS_CHANGED, PLANS_METHOD } from "./plans";
 import { onInterpreterChange, probe, selectedInterpreter } from "./python";
 import { RestartPolicy } from "./restarts";
@@ -48,6 +55,8 @@ export class PlanServer implements vscode.Disposable {
   private notified = false;
   /** When the extension activated, until the first diagnostics arrive (then undefined). */
   private activatedAt: number | undefined = Date.now();
+  /** When the extension activated (for the start-up timings in the log). */
+  private readonly activated = Date.now();
   private readonly changed = new vscode.EventEmitter<void>();
   private readonly subscriptions: { dispose(): unknown }[] = [];
 
@@ -151,6 +160,10 @@ export class PlanServer implements vscode.Disposable {
     }
   }
 
+  private sinceActivation(): string {
+    return `${String(Date.now() - this.activated)} ms after activation`;
+  }
+
   private async ready(): Promise<LanguageClient> {
     await this.queue;
     if (!this.client?.isRunning()) {
@@ -183,7 +196,14 @@ export class PlanServer implements vscode.Disposable {
     }
   }
 
-  private async findServer(): Promise<ServerCommand | undefined> {
+  /**
+   * The server to run, and perhaps its process already started: each interpreter is started on
+   * the bundled server while it is probed (the server spends its first few hundred
+   * milliseconds importing, the probe its own Python start-up; the launcher refuses a Python
+   * that is too old by itself). The process of the interpreter chosen is kept, the others are
+   * stopped.
+   */
+  private async findServer(cwd: string | undefined): Promise<{ server: ServerCommand; early?: Launched } | undefined> {
     const setting = serverCommand((key) => this.config().get(key), this.places());
     const fromPython = setting.length > 0 ? undefined : await selectedInterpreter(vscode.workspace.workspaceFolders?.[0]?.uri);
     if (fromPython) {
@@ -191,12 +211,29 @@ export class PlanServer implements vscode.Disposable {
     }
     const tried = candidates(setting, fromPython, process.platform);
     const launcher = this.context.asAbsolutePath("bundled/tool/lsp_server.py");
-    const choice = await chooseServer(tried, launcher, probe);
+    const started: Launched[] = [];
+    const probeAndStart: Probe = (command) => {
+      const [program, ...options] = command;
+      if (program) {
+        started.push(launch(program, [...options, "-I", launcher], cwd));
+      }
+      return probe(command);
+    };
+    const choice = await chooseServer(tried, launcher, probeAndStart);
     for (const note of choice.notes) {
       this.log.warn(note);
     }
-    if (choice.ok) {
-      return choice.server;
+    const chosen = choice.ok ? choice.server : undefined;
+    const early = chosen
+      ? started.find((p) => p.command === chosen.command && sameArgs(p.args, chosen.args))
+      : undefined;
+    for (const other of started) {
+      if (other !== early) {
+        other.child.kill();
+      }
+    }
+    if (chosen) {
+      return { server: chosen, early };
     }
     this.log.error(
       `No Python ${MINIMUM_PYTHON.join(".")} or newer found (tried: ${tried
@@ -227,33 +264,29 @@ export class PlanServer implements vscode.Disposable {
 
   private async startClient(reason: string): Promise<void> {
     this.log.info(`Starting the server (${reason})`);
-    const server = await this.findServer();
-    if (!server) {
+    const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const found = await this.findServer(cwd);
+    this.log.info(`Interpreter chosen, ${this.sinceActivation()}`);
+    if (!found) {
       this.changed.fire();
       return;
     }
+    const server = found.server;
+    let early = found.early;
     const where = server.python
       ? `Python ${server.python.version.join(".")} at ${server.python.executable}, from ${describeSource(server.source)}`
       : `from ${describeSource(server.source)}`;
     this.log.info(`Server command: ${[server.command, ...server.args].join(" ")} (${where})`);
 
-    const cwd = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     const serverOptions: ServerOptions = () => {
-      const child = spawn(server.command, server.args, {
-        cwd,
-        env: { ...process.env, PYTHONIOENCODING: "utf-8" },
-        windowsHide: true,
-      });
-      this.log.info(`Server process ${String(child.pid)} started`);
-      this.exited = new Promise((resolve) => {
-        child.on("error", (error) => {
-          resolve(`could not be started: ${error.message}`);
-        });
-        child.on("exit", (code, signal) => {
-          const how = signal ? `was killed by ${signal}` : `exited with code ${String(code)}`;
-          this.log.info(`Server process ${String(child.pid)} ${how}`);
-          resolve(how);
-        });
+      // The first start takes the process started while probing; a restart starts a new one.
+      const launched = early ?? launch(server.command, server.args, cwd);
+      early = undefined;
+      const child = launched.child;
+      this.log.info(`Server process ${String(child.pid)} started, ${this.sinceActivation()}`);
+      this.exited = launched.exited.then((how) => {
+        this.log.info(`Server process ${String(child.pid)} ${how}`);
+        return how;
       });
       return Promise.resolve(child);
     };
@@ -358,7 +391,8 @@ export class PlanServer implements vscode.Disposable {
     try {
       await client.start();
       const info = client.initializeResult?.serverInfo;
-      this.log.info(`Server ready: ${info ? `${info.name} ${info.version ?? ""}`.trim() : "plan-lsp"}`);
+      const name = info ? `${info.name} ${info.version ?? ""}`.trim() : "plan-lsp";
+      this.log.info(`Server ready: ${name}, ${this.sinceActivation()}`);
     } catch (error) {
       this.log.error(`The server did not start: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -391,4 +425,34 @@ export class PlanServer implements vscode.Disposable {
     }
     this.changed.fire();
   }
+}
+
+/** A server process, and how it ended (resolves when it has). */
+interface Launched {
+  command: string;
+  args: string[];
+  child: ChildProcess;
+  exited: Promise<string>;
+}
+
+function launch(command: string, args: string[], cwd: string | undefined): Launched {
+  const child = spawn(command, args, {
+    cwd,
+    env: { ...process.env, PYTHONIOENCODING: "utf-8" },
+    windowsHide: true,
+  });
+  // Listened to at once: a process that fails before it is used must not go unheard.
+  const exited = new Promise<string>((resolve) => {
+    child.on("error", (error) => {
+      resolve(`could not be started: ${error.message}`);
+    });
+    child.on("exit", (code, signal) => {
+      resolve(signal ? `was killed by ${signal}` : `exited with code ${String(code)}`);
+    });
+  });
+  return { command, args, child, exited };
+}
+
+function sameArgs(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
