@@ -19,7 +19,6 @@ import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -318,7 +317,7 @@ def _parse_range(
                 k += 1
             block, base = blocks[k], bounds[k]
         if kind == INLINE:
-            _, _, end, task, stars, link, ids = rec
+            _, _, end, task, stars, hrefs, ids = rec
             if task:
                 block.tasks_total += 1
                 if task == 2:
@@ -327,8 +326,8 @@ def _parse_range(
                 for ln in range(line, end):
                     if "**" in piece[ln]:
                         block.labels.extend(_labels(piece[ln], ln - base))
-            if link:
-                block.links += _links(link, line, end, piece, base)
+            if hrefs:
+                block.links += _links(hrefs, line, end, piece, base)
             if ids:
                 block.ids.extend(ids)
         elif kind == BLOCK:
@@ -366,28 +365,14 @@ def _heading(level: int, title: str, setext: bool, raw: str) -> Heading:
 
 
 _RAW_LINK = re.compile(r"\]\(\s*(<[^>\n]*>|[^\s()]+(?:\([^\s()]*\)[^\s()]*)*)")
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//")
+inline_parser = _parse.inline_parser
 
 
-@lru_cache(maxsize=1)
-def inline_parser() -> MarkdownIt:
-    """CommonMark inline parsing, for the few lines that hold links."""
-    return MarkdownIt("commonmark")
-
-
-def _links(content: str, first: int, end: int, lines: list[str], base: int) -> list[Link]:
-    """Relative links of inline text on lines ``first``..``end``: markdown-it says which are
-    links, the raw lines say where their targets are."""
+def _links(hrefs: tuple[str, ...], first: int, end: int, lines: list[str], base: int) -> list[Link]:
+    """The relative links of inline text on lines ``first``..``end``: the parse says which
+    targets are links, the raw lines say where they are."""
     md = inline_parser()
-    parsed = md.parseInline(content)
-    hrefs: list[str] = []
-    for child in parsed[0].children or [] if parsed else []:
-        if child.type == "link_open":
-            href = str(child.attrs.get("href", ""))
-            if href and not _SCHEME.match(href):
-                hrefs.append(href)
-    if not hrefs:
-        return []
+    wanted = list(hrefs)
     out: list[Link] = []
     for ln in range(first, end):
         for m in _RAW_LINK.finditer(lines[ln]):
@@ -396,8 +381,8 @@ def _links(content: str, first: int, end: int, lines: list[str], base: int) -> l
             if raw.startswith("<"):
                 raw, a, b = raw[1:-1], a + 1, b - 1
             norm = md.normalizeLink(raw)
-            if norm in hrefs:
-                hrefs.remove(norm)
+            if norm in wanted:
+                wanted.remove(norm)
                 out.append(Link(raw, Span(Pos(ln - base, a), Pos(ln - base, b))))
     return out
 

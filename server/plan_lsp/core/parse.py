@@ -76,13 +76,15 @@ def backend() -> str:
 # expands tab stops its own way and does not take a tab for a blank everywhere CommonMark does:
 # after a closing fence, before a heading's closing hashes); NUL, a line ending other than ``\n``
 # or a white space outside ASCII (Python's ``\s`` takes it for a blank, pulldown-cmark does not);
-# link reference definitions (pulldown-cmark lets a setext underline or a list run past them);
-# see also :func:`_table_doubt`.
+# link reference definitions (pulldown-cmark lets a setext underline or a list run past them,
+# :data:`_DEFINITION`); see also :data:`_INDENTED_OPENER` and :func:`_table_doubt`.
 _REFERENCE_CHARS = re.compile(
     "[\t\0\r\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 )
-_REFERENCE_LINES = re.compile(r"^[ >*+\-.)0-9]*\[[^\n]*\]:|^(?:[ >]*>)? {4,}[-#*+0-9<`~=_>|]", re.M)
-"""Link reference definitions; and a block opener indented four spaces or more, after any
+_ASCII_REFERENCE_CHARS = "\t\0\r\x0b\x0c\x1c\x1d\x1e\x1f"
+_DEFINITION = re.compile(r"^[ >*+\-.)0-9]*\[[^\n]*\]:", re.M)
+_INDENTED_OPENER = re.compile(r"^(?:[ >]*>)? {4,}[-#*+0-9<`~=_>|]", re.M)
+"""A block opener indented four spaces or more, after any
 quote markers or none (below a list item's paragraph, markdown-it may take ``    # x`` or
 ``    - x`` for a block that ends the item where pulldown-cmark sees a lazy continuation line;
 markdown-it continues a quote on ``    > x``): such documents go to markdown-it whole. Linear:
@@ -122,9 +124,14 @@ def _table_doubt(text: str) -> bool:
 
 def reference_only(text: str) -> bool:
     """Whether ``text`` holds a construct the compiled parser is not trusted with."""
+    if text.isascii():
+        if any(c in text for c in _ASCII_REFERENCE_CHARS):
+            return True
+    elif _REFERENCE_CHARS.search(text) is not None:
+        return True
     return (
-        _REFERENCE_CHARS.search(text) is not None
-        or _REFERENCE_LINES.search(text) is not None
+        ("]:" in text and _DEFINITION.search(text) is not None)
+        or ("    " in text and _INDENTED_OPENER.search(text) is not None)
         or _table_doubt(text)
     )
 
@@ -162,9 +169,10 @@ HEAD, BLOCK, INLINE, TABLE = range(4)
 - ``(line, BLOCK, end, type, top, aux)``: a block by its markdown-it token type: every one at
   the top level that is content (:data:`CONTENT`), and fences and HTML blocks at any level;
   ``aux`` is a fence's markup, an HTML block's ``(only comments, anchor ids)``, else None.
-- ``(line, INLINE, end, task, stars, link, ids)``: inline text that matters: a paragraph first
-  in a list item starting ``[ ]`` (``task`` 1) or ``[x]`` (2), a paragraph holding ``**``
-  (``stars``), its text when it holds ``](`` (``link``), its explicit anchor ids (``ids``).
+- ``(line, INLINE, end, task, stars, hrefs, ids)``: inline text that matters: a paragraph
+  first in a list item starting ``[ ]`` (``task`` 1) or ``[x]`` (2), a paragraph holding ``**``
+  (``stars``), the targets of its links that are relative (``hrefs``, as markdown-it normalises
+  them), its explicit anchor ids (``ids``).
 - ``(line, TABLE, header, rows)``: a table (header cells without links, number of body rows),
   after its cells.
 """
@@ -210,9 +218,46 @@ def is_comment(html: str) -> bool:
     return not rest
 
 
-def _inline(out: list[Record], first: int, end: int, content: str, para: bool, item: bool) -> None:
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:|^//")
+
+
+@lru_cache(maxsize=1)
+def inline_parser() -> MarkdownIt:
+    """CommonMark inline parsing, for the few lines that hold links."""
+    return MarkdownIt("commonmark")
+
+
+def relative(href: str) -> bool:
+    """Whether a link's (normalised) target is relative: no scheme, not ``//host``."""
+    return bool(href) and not _SCHEME.match(href)
+
+
+def _hrefs(content: str) -> tuple[str, ...]:
+    """The relative link targets of inline text, as markdown-it-py parses and normalises them."""
+    if "](" not in content:
+        return ()
+    parsed = inline_parser().parseInline(content)
+    hrefs = []
+    for child in parsed[0].children or [] if parsed else []:
+        if child.type == "link_open":
+            href = str(child.attrs.get("href", ""))
+            if relative(href):
+                hrefs.append(href)
+    return tuple(hrefs)
+
+
+def _inline(
+    out: list[Record],
+    first: int,
+    end: int,
+    content: str,
+    para: bool,
+    item: bool,
+    hrefs: tuple[str, ...] | None = None,
+) -> None:
     """The record of inline text (``para``: a paragraph's, ``item``: first in a list item),
-    when it holds anything the outline reads."""
+    when it holds anything the outline reads; ``hrefs`` its links' relative targets when known
+    (else markdown-it-py finds them)."""
     task = 0
     stars = False
     if para:
@@ -221,10 +266,15 @@ def _inline(out: list[Record], first: int, end: int, content: str, para: bool, i
             if m:
                 task = 1 if m.group(1) == " " else 2
         stars = "**" in content
-    link = content if "](" in content else ""
+    if "](" not in content:
+        hrefs = ()
+    elif hrefs is None or "<" in content:
+        # (raw HTML, autolinks: markdown-it-py ends an inline comment on ``--->`` later than
+        # CommonMark 0.31 says, so what lies inside may be links for it)
+        hrefs = _hrefs(content)
     ids = _ids(content)
-    if task or stars or link or ids:
-        out.append((first, INLINE, end, task, stars, link, ids))
+    if task or stars or hrefs or ids:
+        out.append((first, INLINE, end, task, stars, hrefs, ids))
 
 
 def records_of(tokens: list[Token]) -> list[Record]:
@@ -242,7 +292,7 @@ def records_of(tokens: list[Token]) -> list[Record]:
             if m is None:  # (markdown-it maps every inline token)
                 ids = _ids(tok.content)
                 if ids:
-                    out.append((cur, INLINE, cur, 0, False, "", ids))
+                    out.append((cur, INLINE, cur, 0, False, (), ids))
                 continue
             cur = m[0]
             prev = tokens[i - 1].type if i else ""
@@ -383,6 +433,12 @@ class _Walker:
         self.in_head = False
         self.row_line = 0
         self.row_wanted = False
+        self.hrefs: list[str] | None = None
+        """The relative link targets of the leaf being read, when its text holds ``](``."""
+        self.pending: tuple[int, int, str, bool, bool] | None = None
+        """The inline record waiting for them: first, end, content, paragraph, first in item."""
+        self.images = 0
+        self.hidden_hrefs: list[str] = []
 
     # positions -------------------------------------------------------------------------------
 
@@ -474,10 +530,41 @@ class _Walker:
         return self.lines[first] if end - first == 1 else "\n".join(self.lines[first:end])
 
     def paragraph(self, first: int, end: int, item: bool) -> None:
-        """The inline record of a paragraph on lines ``first``..``end``."""
+        """The inline record of a paragraph on lines ``first``..``end`` whose events follow."""
         raw = self.raw(first, end)
         if _wanted(raw) or (item and "[" in raw):
-            _inline(self.out, first, end, self.lines_text(first, end), True, item)
+            self.text(first, end, self.lines_text(first, end), True, item)
+
+    def text(self, first: int, end: int, content: str, para: bool, item: bool) -> None:
+        """The inline record of a leaf whose events follow: now, or once they are read when
+        the text holds a link."""
+        if "](" in content:
+            self.pending = (first, end, content, para, item)
+            self.hrefs = []
+            self.images = 0
+        else:
+            _inline(self.out, first, end, content, para, item)
+
+    def flush(self) -> None:
+        """The pending inline record, with the link targets read."""
+        first, end, content, para, item = self.pending  # type: ignore[misc]
+        _inline(self.out, first, end, content, para, item, tuple(self.hrefs or ()))
+        self.pending = None
+        self.hrefs = None
+
+    def link(self, start: Any, hrefs: list[str]) -> None:
+        """A link (or image) opening: its target, as markdown-it normalises it, when relative and
+        not inside an image's description (markdown-it keeps those out of the inline's
+        children)."""
+        if "Image" in start:
+            self.images += 1
+            return
+        link = start.get("Link")
+        if link is None or self.images or link["link_type"] != "Inline":
+            return  # markdown-it reads inline text without the reference definitions
+        href = parser().normalizeLink(link["dest_url"])
+        if relative(href):
+            hrefs.append(href)
 
     # the walk --------------------------------------------------------------------------------
 
@@ -487,8 +574,17 @@ class _Walker:
             if skip:
                 if type(ev) is not str:
                     end = ev.get("End")
-                    if end is not None and (type(end) is not str or end in _LEAF_ENDS):
-                        skip = 0 if skip == 2 else self.end()
+                    if end is not None:
+                        if type(end) is not str or end in _LEAF_ENDS:
+                            if self.pending is not None:
+                                self.flush()
+                            skip = 0 if skip == 2 else self.end()
+                        elif end == "Image":
+                            self.images -= 1
+                    elif self.hrefs is not None:
+                        start = ev.get("Start")
+                        if start is not None and type(start) is not str:
+                            self.link(start, self.hrefs)
                 continue
             if type(ev) is str:
                 if ev == "Rule":
@@ -530,11 +626,15 @@ class _Walker:
                     skip = self.start(name, arg, rng)
                 else:
                     self.inline_event(rng)
+                    if arg is not None:
+                        self.link(start, self.hidden_hrefs)
                 continue
             end = ev.get("End")
             if end is not None:
                 if end == "TableRow" and self.ascii:
                     continue
+                if end == "Image":
+                    self.images -= 1
                 name = end if type(end) is str else next(iter(end))
                 if name in _BLOCKS:
                     if self.hidden:
@@ -549,7 +649,7 @@ class _Walker:
 
     def cell_text(self, cell: str, line: int) -> None:
         content = mdTrim(cell.replace("\\|", "|")) if "\\|" in cell else mdTrim(cell)
-        _inline(self.out, line, line + 1, content, False, False)
+        self.text(line, line + 1, content, False, False)
         if self.in_head and "](" not in content:
             self.header.append(content.strip())
 
@@ -564,6 +664,8 @@ class _Walker:
             self.hidden = True
             self.hidden_start = rng["start"]
             self.hidden_end = rng["end"]
+            self.hidden_hrefs = []
+            self.images = 0
         elif rng["end"] > self.hidden_end:
             self.hidden_end = rng["end"]
 
@@ -573,7 +675,11 @@ class _Walker:
         self.hidden = False
         first = self.line_of(self.hidden_start)
         end = max(self.line_of(self.hidden_end - 1) + 1, first + 1)
-        self.paragraph(first, end, self.hidden_item)
+        raw = self.raw(first, end)
+        if _wanted(raw) or (self.hidden_item and "[" in raw):
+            content = self.lines_text(first, end)
+            hrefs = tuple(self.hidden_hrefs)
+            _inline(self.out, first, end, content, True, self.hidden_item, hrefs)
 
     def rule(self, rng: dict[str, int]) -> None:
         self.fresh = False
@@ -622,7 +728,7 @@ class _Walker:
             if not stack:
                 self.out.append((first, HEAD, end, level, setext, content.strip()))
             if wanted:
-                _inline(self.out, first, text_end, content, False, False)
+                self.text(first, text_end, content, False, False)
             stack.append(_Frame("heading"))
             return 1
         if name == "BlockQuote":

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from plan_lsp.core import placeholders, rules, templates
 from plan_lsp.core.outline import FIELD_RE, Outline, Section, parse, prose, prose_lines
@@ -44,13 +45,24 @@ def decoration(title: str) -> str | None:
     return "mandatory" if word in ("mandatory", "required") else "optional"
 
 
+_NON_WORD = re.compile(r"[\W_]+")
+_CACHED = 200
+"""Titles up to this long are remembered (the same titles come back in every document of a
+kind); longer ones, rare and possibly huge, are not kept."""
+
+
 def title_key(title: str) -> str:
     """Forgiving form of a heading title: case, spacing, punctuation, ``&``/``and`` and
     ``(Optional)``-style decorations ignored."""
+    return _title_key(title) if len(title) <= _CACHED else _title_key.__wrapped__(title)
+
+
+@lru_cache(maxsize=4096)
+def _title_key(title: str) -> str:
     if "(" in title:
         title = _DECORATION.sub(" ", title)
     t = title.lower().replace("&", " and ")
-    t = re.sub(r"[\W_]+", " ", t)
+    t = _NON_WORD.sub(" ", t)
     return " ".join(t.split())
 
 
@@ -63,6 +75,11 @@ class Numbered:
 
 def numbered(title: str) -> Numbered | None:
     """``Step 2.3: Wiring`` -> Numbered('Step', (2, 3), 'Wiring')."""
+    return _numbered(title) if len(title) <= _CACHED else _numbered.__wrapped__(title)
+
+
+@lru_cache(maxsize=4096)
+def _numbered(title: str) -> Numbered | None:
     m = NUMBERED_RE.match(title.strip())
     if not m:
         return None
