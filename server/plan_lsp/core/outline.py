@@ -279,7 +279,8 @@ def parse(text: str) -> Outline:
 def parse_lines(lines: list[str]) -> Outline:
     """Parse a document given as lines (no line ends; a leading BOM already a space)."""
     front = front_matter_end(lines)
-    sections, setext, _ = _parse_range(lines, 0, len(lines), front)
+    with _parse.gc_paused():  # many small objects, no cycles
+        sections, setext, _ = _parse_range(lines, 0, len(lines), front)
     return Outline(lines, sections, front, setext)
 
 

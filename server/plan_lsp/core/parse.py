@@ -82,15 +82,17 @@ _REFERENCE_CHARS = re.compile(
     "[\t\0\r\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
 )
 _ASCII_REFERENCE_CHARS = "\t\0\r\x0b\x0c\x1c\x1d\x1e\x1f"
-_DEFINITION = re.compile(r"^[ >*+\-.)0-9]*\[[^\n]*\]:", re.M)
-_INDENTED_OPENER = re.compile(r"^(?:[ >]*>)? {4,}[-#*+0-9<`~=_>|]", re.M)
+# (Line patterns start with ``\n`` and are searched in the text after one: a literal first
+# character is found several times faster than ``^`` in multi-line mode.)
+_DEFINITION = re.compile(r"\n[ >*+\-.)0-9]*\[[^\n]*\]:")
+_INDENTED_OPENER = re.compile(r"\n(?:[ >]*>)? {4,}[-#*+0-9<`~=_>|]")
 """A block opener indented four spaces or more, after any
 quote markers or none (below a list item's paragraph, markdown-it may take ``    # x`` or
 ``    - x`` for a block that ends the item where pulldown-cmark sees a lazy continuation line;
 markdown-it continues a quote on ``    > x``): such documents go to markdown-it whole. Linear:
 each try after a ``>`` reads only the spaces that follow it."""
 _BLOCK_OPENERS = frozenset("#-*+0123456789<`~=_")
-_DELIMITER_ROW = re.compile(r"^[ >]*[-:|][-:| ]*$", re.M)
+_DELIMITER_ROW = re.compile(r"\n([ >]*[-:|][-:| ]*)$", re.M)
 _DELIMITER_CELL = re.compile(r":?-+:?")
 
 
@@ -99,9 +101,9 @@ def _table_doubt(text: str) -> bool:
     heading for pulldown-cmark), a table right under a paragraph line (markdown-it lets it
     interrupt the paragraph, pulldown-cmark does not), or a header row that could open another
     block (``# a | b``: markdown-it tries tables first, pulldown-cmark headings)."""
-    for m in _DELIMITER_ROW.finditer(text):
-        row = m.group()
-        start = m.start()
+    for m in _DELIMITER_ROW.finditer("\n" + text):
+        row = m.group(1)
+        start = m.start(1) - 1
         if "-" not in row or start == 0:
             continue
         above = text.rfind("\n", 0, start - 1) + 1
@@ -130,8 +132,8 @@ def reference_only(text: str) -> bool:
     elif _REFERENCE_CHARS.search(text) is not None:
         return True
     return (
-        ("]:" in text and _DEFINITION.search(text) is not None)
-        or ("    " in text and _INDENTED_OPENER.search(text) is not None)
+        ("]:" in text and _DEFINITION.search("\n" + text) is not None)
+        or ("    " in text and _INDENTED_OPENER.search("\n" + text) is not None)
         or _table_doubt(text)
     )
 
@@ -333,8 +335,13 @@ def records_of(tokens: list[Token]) -> list[Record]:
 
 def parse(text: str) -> list[Record]:
     """The records of ``text`` (lines end with ``\\n``). Never raises on any input."""
-    with gc_paused():
+    if not gc.isenabled():
         return _parse(text)
+    gc.disable()  # (as gc_paused, without a generator's cost on every document)
+    try:
+        return _parse(text)
+    finally:
+        gc.enable()
 
 
 def _parse(text: str) -> list[Record]:
@@ -570,7 +577,8 @@ class _Walker:
 
     def walk(self, events: Iterable[tuple[Any, dict[str, int]]]) -> list[Record]:
         skip = 0  # inside a leaf block: its text comes from the lines, its inline events not needed
-        for ev, rng in events:
+        it = iter(events)
+        for ev, rng in it:
             if skip:
                 if type(ev) is not str:
                     end = ev.get("End")
@@ -615,6 +623,11 @@ class _Walker:
                     self.rows += 1
                     self.row_line = line
                     self.row_wanted = "](" in text or ("<" in text and "<a" in text.lower())
+                    if not self.row_wanted:
+                        # nothing in the row for a record: pass over its events to its end
+                        for ev, _ in it:
+                            if type(ev) is dict and ev.get("End") == "TableRow":
+                                break
                     continue
                 if type(start) is str:
                     name, arg = start, None
