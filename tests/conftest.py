@@ -18,6 +18,13 @@ settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
+# The servers the tests start keep their workspace index in a cache folder of this run's own,
+# not the user's (``check``'s tests choose theirs).
+if "PLAN_LSP_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["PLAN_LSP_CACHE_DIR"] = tempfile.mkdtemp(prefix="plan-lsp-test-cache-")
+
 
 @pytest.fixture
 def plan() -> str:

@@ -134,6 +134,32 @@ async def test_index_in_the_background_with_progress_then_plans_and_symbols(ws: 
         ]
 
 
+async def test_the_next_start_reads_unchanged_plans_from_what_the_last_kept(
+    ws: Path, tmp_path: Path
+) -> None:
+    """The index's entries are kept in the cache folder: a second server on the same workspace
+    answers the same, having checked only the plan that changed in between."""
+    env = {"PLAN_LSP_CACHE_DIR": str(tmp_path / "cache")}
+
+    async def start() -> tuple[dict[str, Any], list[str]]:
+        async with session(caps(), root=str(ws), env=env) as client:
+            await indexed(client)
+            answer = await plans_of(client)
+            logs = [m.message for m in client.log_messages if "indexed" in m.message]
+            return answer, logs
+
+    first, logs = await start()
+    assert logs == [logs[0]] and "unchanged since the last start" in logs[0]
+    assert "(0 unchanged" in logs[0]
+    second, logs = await start()
+    assert second == first
+    assert "(6 unchanged" in logs[0]  # the 5 plans and the README, which no kind claims
+    (ws / "plans" / "login-plan.md").write_text(plan("Completed", 28), "utf-8")
+    third, logs = await start()
+    assert "(5 unchanged" in logs[0]
+    assert rows(third, ws)[2] == ("plans/login-plan.md", "plan", "Completed", 28, 28, 0)
+
+
 async def test_file_events_keep_the_index_live(ws: Path) -> None:
     async with session(caps(), root=str(ws)) as client:
         changed: list[Any] = []

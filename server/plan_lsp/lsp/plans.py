@@ -117,9 +117,21 @@ class Indexer:
                 out.append(str(p))
         return out
 
-    def check(self, path: str) -> Entry | None:
+    def check(self, path: str, store: index.Store | None = None) -> Entry | None:
         ws = self.ls.ws
-        return index.check_file(ws.files, path, ws.kinds(), ws.options(), ws.lookup)
+        if store is not None and self.built_generation != ws.generation:
+            store = None  # settings changed meanwhile: the key no longer says what they are
+        return index.check_file(ws.files, path, ws.kinds(), ws.options(), ws.lookup, store)
+
+    def store(self) -> index.Store | None:
+        """The entries kept from the last start, for the settings and templates in force."""
+        ws = self.ls.ws
+        try:
+            key = index.store_key(ws.kinds(), ws.options(), self.roots())
+            return None if key is None else index.Store(key, self.is_open)
+        except Exception as exc:  # never lose the index over its cache
+            self.ls.report_server_error(exc, None)
+            return None
 
     def is_open(self, path: str) -> bool:
         return path in self.ls.ws.by_path
@@ -194,18 +206,24 @@ class Indexer:
         ended = False
         try:
             started = time.perf_counter()
+            store = self.store()
             count = await index.build(
                 self.index,
                 self.ls.ws.files,
                 self.roots(),
-                self.check,
+                lambda path: self.check(path, store),
                 skip=self.is_open,
                 report=report,
                 pause=self.pause,
             )
+            if store is not None:
+                store.save()
             plans = len(self.index.entries)
             took = time.perf_counter() - started
-            self.ls.log(f"plan-lsp: indexed {plans} plans among {count} files in {took:.2f} s")
+            kept = f" ({store.hits} unchanged since the last start)" if store else ""
+            self.ls.log(
+                f"plan-lsp: indexed {plans} plans among {count} files in {took:.2f} s{kept}"
+            )
             if token is not None:
                 self.ls.work_done_progress.end(
                     token, types.WorkDoneProgressEnd(message=f"{plans} plans")

@@ -52,14 +52,14 @@ class Files(Protocol):
     def read_bytes(self, path: str, limit: int | None = None) -> bytes: ...
 
 
-def read_plan_text(files: Files, path: str) -> str:
-    """A Markdown file's text; ValueError when too large, binary or not UTF-8; OSError."""
+def read_plan_bytes(files: Files, path: str) -> bytes:
+    """A Markdown file's bytes; ValueError when too large or binary; OSError."""
     data = files.read_bytes(path, MAX_FILE + 1)
     if len(data) > MAX_FILE:
         raise ValueError(f"larger than {MAX_FILE} bytes")
     if b"\0" in data[:8192]:
         raise ValueError("binary file")
-    return data.decode("utf-8")
+    return data
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,19 +209,227 @@ def check_file(
     kinds: Sequence[Kind],
     options: Options,
     lookup: Callable[[str], list[str] | None] | None = None,
+    store: Store | None = None,
 ) -> Entry | None:
-    """Read and check one file; its entry, or None (not a plan, unreadable, too large)."""
+    """Read and check one file; its entry, or None (not a plan, unreadable, too large). With
+    ``store``, an unchanged file (same content, and the files its links point to as they were)
+    takes its entry from there instead of being checked."""
     from plan_lsp.core import engine
 
     info = files.info(path)
     if info is None or not info.is_file:
         return None
     try:
-        text = read_plan_text(files, path)
+        data = read_plan_bytes(files, path)
+        text = data.decode("utf-8")
     except (OSError, ValueError):
         return None
+    hashed = ""
+    if store is not None:
+        hashed = store.digest(data)
+        found, entry = store.get(path, hashed, info.mtime)
+        if found:
+            return entry
+        lookup = store.recording(lookup)
     result = engine.check(text, path, kinds, options, lookup=lookup)
-    return summarize(path, path_to_uri(path), result, info.mtime)
+    entry = summarize(path, path_to_uri(path), result, info.mtime)
+    if store is not None:
+        store.put(path, hashed, entry)
+    return entry
+
+
+# -- kept between starts -----------------------------------------------------------------------
+
+STORE_VERSION = "1"
+
+
+def store_key(kinds: Sequence[Kind], options: Options, roots: Sequence[str]) -> str | None:
+    """Everything an entry depends on but its file and its links' targets: this code and the
+    checker's, the kinds (their schemas), the options and the workspace folders (links leave
+    them only so far). None when one of them has no stable text (nothing is kept then)."""
+    from plan_lsp import __version__
+    from plan_lsp.workspace.cache import fingerprint, key
+
+    parts = [__version__, fingerprint("core", "features", "workspace"), repr(options)]
+    parts += [repr(list(roots))]
+    for kind in kinds:
+        parts += [kind.name, kind.path or "", repr(kind.schema)]
+    if any(" at 0x" in p for p in parts):
+        return None
+    return key(*parts)
+
+
+class Store:
+    """The index's entries kept in the user's cache folder between starts of the server (the
+    signed file of :mod:`plan_lsp.workspace.cache`, one per ``store_key``): a workspace of
+    unchanged plans is indexed from it without parsing. An entry keeps what the index keeps
+    (findings without their quick-fix data); it is used only for the same file content and
+    while every file its links point to is as it was, and never kept when one of those is
+    open in the editor (``is_open``: its text may not be the file's)."""
+
+    def __init__(self, key: str, is_open: Callable[[str], bool], folder: Path | None = None):
+        from plan_lsp.workspace.cache import SignedCache, default_folder
+
+        self.cache = SignedCache(
+            folder or default_folder(), "index", f"{STORE_VERSION}-{key}", valid_stored
+        )
+        self.is_open = is_open
+        self.kept: dict[str, Any] = {}
+        """What the next file holds: the entries used or made by this build."""
+        self.deps: dict[str, Any] | None = None
+        self.hits = 0
+
+    @staticmethod
+    def digest(data: bytes) -> str:
+        from plan_lsp.workspace.cache import digest
+
+        return digest(data)
+
+    def get(self, path: str, hashed: str, mtime: float | None) -> tuple[bool, Entry | None]:
+        """(found, entry): the kept entry of ``path`` at content ``hashed`` (None: not a plan)."""
+        value = self.cache.get(path, hashed)
+        if value is None:
+            return False, None
+        self.kept[path] = self.cache.entries[path]
+        self.hits += 1
+        return True, None if value == NOT_A_PLAN else from_stored(path, value, mtime)
+
+    def recording(
+        self, lookup: Callable[[str], list[str] | None] | None
+    ) -> Callable[[str], list[str] | None] | None:
+        """``lookup``, noting the files it is asked about (the next entry depends on them)."""
+        from plan_lsp.workspace.cache import stamp_of
+
+        deps: dict[str, Any] = {}
+        self.deps = deps
+        if lookup is None:
+            return None
+        inner = lookup
+
+        def recorded(target: str) -> list[str] | None:
+            where = os.path.abspath(target)
+            deps[where] = None if self.is_open(where) else stamp_of(where)
+            if self.is_open(where):
+                self.deps = None  # the editor's text: nothing to keep
+            return inner(target)
+
+        return recorded
+
+    def put(self, path: str, hashed: str, entry: Entry | None) -> None:
+        deps, self.deps = self.deps, None
+        if deps is None:
+            return
+        value = NOT_A_PLAN if entry is None else to_stored(entry)
+        self.cache.put(path, hashed, value, deps)
+        self.kept[path] = self.cache.entries[path]
+
+    def save(self) -> None:
+        """Write what this build used or made (entries of files gone are dropped)."""
+        if self.cache.dirty or set(self.kept) != set(self.cache.entries):
+            self.cache.entries = self.kept
+            self.cache.dirty = True
+            self.cache.save()
+
+
+NOT_A_PLAN = "none"
+"""What is kept for a Markdown file no kind claims."""
+
+
+def to_stored(e: Entry) -> dict[str, Any]:
+    s = e.summary
+    return {
+        "summary": [
+            s.title,
+            s.kind,
+            s.status,
+            s.tasks_done,
+            s.tasks_total,
+            s.problems,
+            s.errors,
+            s.mismatch,
+            s.mismatch_line,
+        ],
+        "findings": [
+            [
+                f.code,
+                f.severity,
+                f.message,
+                f.span.start.line,
+                f.span.start.character,
+                f.span.end.line,
+                f.span.end.character,
+            ]
+            for f in e.findings
+        ],
+        "headings": [[h.name, h.depth, h.line, h.start, h.end] for h in e.headings],
+        "lines": [[n, text] for n, text in sorted(e.lines.items())],
+    }
+
+
+def _count(n: Any) -> bool:
+    return isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 1 << 40
+
+
+def _text(x: Any) -> bool:
+    return isinstance(x, str)
+
+
+def _opt(x: Any, ok: Callable[[Any], bool]) -> bool:
+    return x is None or ok(x)
+
+
+def _rows(x: Any, width: int, ok: Callable[[list[Any]], bool]) -> bool:
+    return isinstance(x, list) and all(isinstance(r, list) and len(r) == width and ok(r) for r in x)
+
+
+def valid_stored(value: Any) -> bool:
+    """Whether ``value`` has the exact shape of a kept entry (or says: not a plan)."""
+    if value == NOT_A_PLAN:
+        return True
+    if not isinstance(value, dict) or set(value) != {"summary", "findings", "headings", "lines"}:
+        return False
+    s = value["summary"]
+    return (
+        isinstance(s, list)
+        and len(s) == 9
+        and _text(s[0])
+        and all(_opt(x, _text) for x in (s[1], s[2], s[7]))
+        and all(_count(x) for x in s[3:7])
+        and _opt(s[8], _count)
+        and _rows(
+            value["findings"],
+            7,
+            lambda r: all(_text(x) for x in r[:3]) and all(_count(x) for x in r[3:]),
+        )
+        and _rows(
+            value["headings"],
+            5,
+            lambda r: _text(r[0]) and r[1] in (0, 1, 2) and all(_count(x) for x in r[2:]),
+        )
+        and _rows(value["lines"], 2, lambda r: _count(r[0]) and _text(r[1]))
+    )
+
+
+def from_stored(path: str, value: dict[str, Any], mtime: float | None) -> Entry:
+    """The entry kept as ``value`` (already validated)."""
+    from plan_lsp.core.codes import Finding
+    from plan_lsp.core.text import Pos, Span
+    from plan_lsp.features.progress import Summary
+
+    findings = [
+        Finding(code, severity, message, Span(Pos(a, b), Pos(c, d)))
+        for code, severity, message, a, b, c, d in value["findings"]
+    ]
+    headings = [IndexedHeading(*h) for h in value["headings"]]
+    return Entry(
+        path,
+        path_to_uri(path),
+        Summary(*value["summary"]),
+        findings,
+        headings,
+        {n: text for n, text in value["lines"]},
+        mtime,
+    )
 
 
 async def build(
