@@ -471,7 +471,15 @@ def test_a_never_edited_scaffold_does_not_pass_check(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "family",
-    ["madr", "nygard", "rust-rfc", "go-proposal", "held-out/swift-evolution", "held-out/react-rfc"],
+    [
+        "madr",
+        "nygard",
+        "rust-rfc",
+        "go-proposal",
+        "held-out/swift-evolution",
+        "held-out/react-rfc",
+        "held-out/kep",
+    ],
 )
 def test_a_never_edited_scaffold_of_each_real_template_fails_check(
     family: str, tmp_path: Path

@@ -349,11 +349,29 @@ def _longest_ordered(values: list[int]) -> set[int]:
     return out
 
 
+def _level_fits(ctx: Context, node: Placed, spec: SectionSpec) -> bool:
+    """Whether a matched heading's level is the template's, or one the template's own outline
+    allows: where the template skips levels below a parent (KEP's ``### Test Plan`` then
+    ``##### Unit tests``), any level deeper than the parent's as written and no deeper than
+    the template's keeps the same tree (``#### Unit tests``)."""
+    level = node.heading.level
+    if level == spec.level:
+        return True
+    parent = node.parent
+    if spec.parent is None or parent is None or parent.spec is None:
+        return False
+    if parent.spec.id != spec.parent:
+        return False
+    above = ctx.schema.sections[spec.parent].level
+    return spec.level - above > 1 and parent.heading.level < level < spec.level
+
+
 def check_levels(ctx: Context) -> Iterator[Finding]:
-    """Matched headings written at another level than the template's."""
+    """Matched headings written at another level than the template's (or than one its outline
+    allows where it skips levels)."""
     for node in ctx.structure.nodes:
         spec = node.spec
-        if spec is not None and node.heading.level != spec.level:
+        if spec is not None and not _level_fits(ctx, node, spec):
             yield _f(
                 ctx,
                 "heading-level",
@@ -386,12 +404,21 @@ def check_duplicates(ctx: Context) -> Iterator[Finding]:
                 first[spec.id] = child
 
 
+def _asks(spec: SectionSpec) -> bool:
+    """Whether a template heading is a question (KEP's ``###### Does enabling the feature
+    change any default behavior?``): the section is its answer, wanted even where the
+    template gives it no text."""
+    return spec.title.rstrip().endswith("?")
+
+
 def _empty_nodes(ctx: Context) -> Iterator[tuple[Placed, SectionSpec]]:
-    """Required sections the template gives a body to (more than a comment), left with
-    nothing in them (an HTML comment is nothing)."""
+    """Required sections the template gives a body to (more than a comment), or whose heading
+    asks a question, left with nothing in them (an HTML comment is nothing)."""
     for node in ctx.structure.nodes:
         spec = node.spec
-        if spec is None or node.children or not spec.has_body or ctx.is_optional(spec):
+        if spec is None or node.children or ctx.is_optional(spec):
+            continue
+        if not spec.has_body and not _asks(spec):
             continue
         sec = ctx.outline.sections[node.index]
         if sec.has_content:
@@ -414,8 +441,9 @@ def _compared_nodes(ctx: Context) -> Iterator[tuple[Placed, SectionSpec, bool]]:
         sec = ctx.outline.sections[node.index]
         if spec is title or spec.repeat or spec.repeatable or not sec.has_content:
             continue  # a repeated section's template text is its first instance's
-        want = _template_words(ctx.schema.body(spec))
-        if not want or "<<" in want:
+        raw = ctx.schema.body(spec)
+        want = _template_words(raw)
+        if not want or "<<" in want or _checklist(raw):
             continue
         # Kept with the section's block, so a keystroke elsewhere compares nothing again.
         cache = sec.block.cache
@@ -431,6 +459,27 @@ def _compared_nodes(ctx: Context) -> Iterator[tuple[Placed, SectionSpec, bool]]:
 def _template_words(body: str) -> str:
     """A template body's words, HTML comments set aside (the same for every document)."""
     return _words(_uncommented(body))
+
+
+# A task box opening a line (``- [ ] …``), a label with nothing after it (``  - Event Reason:``:
+# a blank left to fill in), and a template comment saying its boxes are ticked as work is done.
+_TASK_BOX = re.compile(r"^\s*(?:[-*+]\s+|\d{1,9}[.)]\s+)?\[[ xX]\]\s")
+_BLANK = re.compile(r":\s*$")
+_TICKED = re.compile(r"\b(?:check|tick)(?:ed)?\s+(?:\w+\s+){0,2}?off\b|\btick\b", re.I)
+
+
+@functools.lru_cache(maxsize=512)
+def _checklist(raw: str) -> bool:
+    """Whether a template body is a checklist its comment says is ticked as the work is done
+    (KEP's Release Signoff Checklist: "Check these off as they are completed"): fixed items
+    kept, then ticked, not guidance to replace. A list with blanks (``- [ ] Events`` /
+    ``- Event Reason:``) is a form, not a checklist."""
+    lines = [line for line in _uncommented(raw).splitlines() if line.strip()]
+    if not any(_TASK_BOX.match(line) for line in lines):
+        return False
+    if any(_BLANK.search(line) for line in lines):
+        return False
+    return any(_TICKED.search(c) for c in _HTML_COMMENT.findall(raw))
 
 
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)

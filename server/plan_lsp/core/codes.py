@@ -64,8 +64,9 @@ DESCRIPTIONS: dict[str, str] = {
     "Draft, an error once Completed)",
     "template-token": "a leftover `{{…}}` / `{% … %}` from an unrendered template",
     "invalid-value": "an enumerated value outside the allowed ones (`**Status:** Done`)",
-    "empty-section": "a required section the template gives a body (more than a comment), left "
-    "empty, or a section still holding the template's own text unchanged",
+    "empty-section": "a required section the template gives a body (more than a comment) or "
+    "whose heading asks a question, left empty, or a section still holding the template's own "
+    "text unchanged",
     "numbering": "`Phase N` / `Step N.M` not numbered 1, 2, 3 within their parent",
     "broken-link": (
         "a relative link to a file that does not exist, or to a heading it lacks; a link not "

@@ -180,6 +180,8 @@ def _empty(schema: Schema, lines: list[str], f: Finding) -> list[Fix]:
     if f.data.get("unchanged"):
         return []  # it holds the template's text already: only its writer can replace it
     spec = schema.sections[int(f.data["spec"])]
+    if not spec.has_body:
+        return []  # a question the template asks with no text of its own: only an answer does
     body = schema.body(spec)
     n = f.span.start.line + 1
     return [

@@ -1,0 +1,163 @@
+"""The Kubernetes KEP template as a team installs it (tests/corpus/held-out/kep), through the real
+CLI: heading levels where the template skips one, a checklist kept to be ticked against a form
+left unfilled, and the PRR questions that want an answer even where the template gives none."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+CORPUS = Path(__file__).parent / "corpus"
+KEP = CORPUS / "held-out" / "kep"
+USERNS = "keps/sig-node/5607-hostnetwork-userns/README.md"
+REAL = (KEP / USERNS).read_text("utf-8")
+
+
+def _check(
+    tmp_path: Path, docs: dict[str, str], *extra: str, template: str | None = None
+) -> dict[str, list[dict[str, object]]]:
+    """``plan-lsp check --format json`` on the KEP template (or this text in its place) and
+    these KEPs (name → text)."""
+    repo = tmp_path / "repo"
+    shutil.copytree(KEP / ".plan-templates", repo / ".plan-templates")
+    if template is not None:
+        (repo / ".plan-templates" / "kep.md").write_text(template, "utf-8")
+    for name, text in docs.items():
+        path = repo / "keps" / "sig-x" / name / "README.md"
+        path.parent.mkdir(parents=True)
+        path.write_text(text, "utf-8")
+    out = subprocess.run(
+        [sys.executable, "-m", "plan_lsp", "check", "--no-cache", "--format", "json", *extra],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert out.returncode in (0, 1), out.stdout + out.stderr
+    files = json.loads(out.stdout)["files"]
+    return {Path(f["path"]).parent.name: f["findings"] for f in files}
+
+
+def _at(text: str, line: str) -> int:
+    """1-based number of the line that is exactly ``line``."""
+    return text.split("\n").index(line) + 1
+
+
+def _answered(text: str, question: str, answer: str) -> str:
+    """``text`` with ``answer`` written under the heading ``question`` (what it held dropped)."""
+    lines = text.split("\n")
+    at = lines.index(question)
+    end = next(i for i in range(at + 1, len(lines)) if lines[i].startswith("#"))
+    return "\n".join([*lines[: at + 1], "", answer, "", *lines[end:]])
+
+
+def test_a_heading_one_level_up_where_the_template_skips_one_is_at_its_level(
+    tmp_path: Path,
+) -> None:
+    """The template puts '##### Unit tests' under '### Test Plan': '#### Unit tests' keeps the
+    same outline (most KEPs write it so); deeper than the template's is still reported."""
+    up = REAL.replace("##### Unit tests", "#### Unit tests").replace(
+        "##### e2e tests", "#### e2e tests"
+    )
+    deeper = REAL.replace("##### Unit tests", "###### Unit tests")
+    # Under '### Feature Enablement and Rollback' the template's questions are '######'.
+    question = "###### Does enabling the feature change any default behavior?"
+    pulled = REAL.replace(question, question.replace("######", "####"))
+    found = _check(tmp_path, {"real": REAL, "up": up, "deeper": deeper, "pulled": pulled}, "keps")
+    levels = {name: [f for f in fs if f["code"] == "heading-level"] for name, fs in found.items()}
+    assert levels["real"] == levels["up"] == levels["pulled"] == []
+    assert [(f["line"], f["message"]) for f in levels["deeper"]] == [
+        (
+            _at(deeper, "###### Unit tests"),
+            "Section 'Unit tests' should be a level-5 heading (#####), not level 6",
+        )
+    ]
+    # Nothing else moved: the other findings are the real KEP's own.
+    assert [f["message"] for f in found["up"]] == [f["message"] for f in found["real"]]
+
+
+def test_a_checklist_stays_to_be_ticked_and_a_form_left_as_it_was_is_reported(
+    tmp_path: Path,
+) -> None:
+    """The Release Signoff Checklist (task boxes, nothing to fill in, and its comment: "Check
+    these off as they are completed") is kept unticked and ticked later: not template text left
+    unwritten. A form ('- [ ] Events' / '- Event Reason:') left as it was is, and so is the Test
+    Plan's acknowledgement '[ ] I/we understand …' until it is ticked."""
+    ticked = REAL.replace("[ ] I/we understand", "[x] I/we understand")
+    found = _check(tmp_path, {"real": REAL, "ticked": ticked}, "keps")
+    template = (KEP / ".plan-templates" / "kep.md").read_text("utf-8")
+    said = "Check these off as they are completed for the Release Team to track."
+    assert said in template
+    found |= {
+        "uncommented": _check(
+            tmp_path / "uncommented", {"real": REAL}, "keps", template=template.replace(said, "")
+        )["real"]
+    }
+    unchanged = {
+        name: [f["line"] for f in fs if "unchanged" in str(f["message"])]
+        for name, fs in found.items()
+    }
+    forms = [
+        _at(
+            REAL,
+            "###### How can someone using this feature know that it is working for their instance?",
+        ),
+        _at(
+            REAL,
+            "###### What are the SLIs (Service Level Indicators) an operator can use to "
+            "determine the health of the service?",
+        ),
+    ]
+    # The real KEP keeps the checklist unticked as the template has it: not reported.
+    assert "- [ ] (R) KEP approvers have approved the KEP status as `implementable`" in REAL
+    assert unchanged["real"] == [_at(REAL, "### Test Plan"), *forms]
+    assert unchanged["ticked"] == forms
+    # Without the comment saying its boxes are ticked, a list of boxes is the template's
+    # example text (as the built-in plan's '- [ ] Test case 1: Description'): reported.
+    assert unchanged["uncommented"] == [
+        _at(REAL, "## Release Signoff Checklist"),
+        _at(REAL, "### Test Plan"),
+        *forms,
+    ]
+
+
+def test_a_question_left_unanswered_is_empty_and_an_answer_ends_it(tmp_path: Path) -> None:
+    """A template heading that asks a question wants its answer even where the template gives
+    it no text (or only a comment): left with nothing (or the comment), it is an empty
+    section, with no fix (only an answer resolves it). A section that asks nothing and whose
+    template text is only a comment (Prerequisite testing updates) may stay empty."""
+    q = "###### How can an operator determine if the feature is in use by workloads?"
+    answered = _answered(REAL, q, "Pods with `hostNetwork: true` and `hostUsers: false` exist.")
+    found = _check(tmp_path, {"real": REAL, "answered": answered}, "keps")
+    empty = {
+        name: [(f["line"], f["message"], f["fix"]) for f in fs if f["code"] == "empty-section"]
+        for name, fs in found.items()
+    }
+    message = (
+        "Section 'How can an operator determine if the feature is in use by workloads?' is empty"
+    )
+    assert (_at(REAL, q), message, None) in empty["real"]
+    assert message not in [m for _, m, _ in empty["answered"]]
+    assert len(empty["answered"]) == len(empty["real"]) - 1
+    # 'Prerequisite testing updates' is empty in the real KEP and its template text a comment.
+    assert _at(REAL, "##### Prerequisite testing updates") not in [ln for ln, _, _ in empty["real"]]
+    # --fix inserts nothing under a question (it fills the empty Integration tests with the
+    # template's text): a second run has the same finding, the question's text as it was.
+    again = _check(tmp_path / "again", {"real": REAL}, "--fix", "keps")["real"]
+    fixed = (tmp_path / "again" / "repo" / "keps" / "sig-x" / "real" / "README.md").read_text(
+        "utf-8"
+    )
+    assert _under(fixed, q) == _under(REAL, q)
+    assert _under(fixed, "##### Integration tests") != _under(REAL, "##### Integration tests")
+    assert message in [f["message"] for f in again]
+
+
+def _under(text: str, heading: str) -> str:
+    """What a heading holds, up to the next heading."""
+    lines = text.split("\n")
+    at = lines.index(heading)
+    end = next(i for i in range(at + 1, len(lines)) if lines[i].startswith("#"))
+    return "\n".join(lines[at + 1 : end])
