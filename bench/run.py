@@ -251,8 +251,8 @@ async def bench_size(label: str, lines: int, quick: bool, res: Results) -> dict[
 
 
 def compiled_parse_times(text: str, count: int, budget: float) -> list[float]:
-    """Times of one parse of ``text`` into markdown-it-py's block tokens by core/parse.py with
-    the compiled parser (empty where it is not installed)."""
+    """Times of one parse of ``text`` into the outline's records by core/parse.py with the
+    compiled parser (empty where it is not installed)."""
     from plan_lsp.core import parse
 
     if parse.backend() != "pyromark":
@@ -540,13 +540,22 @@ def bench_check(corpus: Path, count: int, quick: bool, res: Results) -> dict[str
     raw["parse_floor_cpu"] = parse_cpu
     from plan_lsp.core import parse as compiled
 
-    compiled_cpu = None
+    compiled_cpu = events_cpu = None
     if compiled.backend() == "pyromark":
         started = time.process_time()
         for text in texts:
             compiled.parse(text)
         compiled_cpu = time.process_time() - started
         raw["compiled_parse_cpu"] = compiled_cpu
+        events = compiled._events()
+        assert events is not None
+        with compiled.gc_paused():
+            started = time.process_time()
+            for text in texts:
+                for _ in events(text):
+                    pass
+            events_cpu = time.process_time() - started
+        raw["events_cpu"] = events_cpu
 
     cold_key = next(k for k in runs if "cold" in k)
     cold = median([r.wall for r in runs[cold_key]])
@@ -605,7 +614,7 @@ def bench_check(corpus: Path, count: int, quick: bool, res: Results) -> dict[str
         res.add(
             Row(
                 f"check {count} plans",
-                "floor: one compiled parse (pyromark → tokens) of every plan",
+                "floor: one compiled parse (pyromark → the outline's records) of every plan",
                 secs(compiled_cpu / cores),
                 "",
                 1,
@@ -613,6 +622,34 @@ def bench_check(corpus: Path, count: int, quick: bool, res: Results) -> dict[str
                 f"{parse_cpu / compiled_cpu:.1f}× less than markdown-it-py's",
             )
         )
+    if events_cpu is not None:
+        res.add(
+            Row(
+                f"check {count} plans",
+                "floor: pyromark's events of every plan, read and dropped",
+                secs(events_cpu / cores),
+                "",
+                1,
+                f"CPU {secs(events_cpu)} in one process; {cores} cores",
+                "no Python work on them: the least any parse through pyromark costs",
+            )
+        )
+    one = sorted(corpus.glob("*-plan.md"))[0].name
+    starts = [
+        compare.run_timed([*compare.plan_lsp_argv(), "check", "--no-cache", "-j", "1", one], corpus)
+        for _ in range(3 if quick else 10)
+    ]
+    raw["start_one_plan"] = [asdict(r) | {"output": ""} for r in starts]
+    res.add(
+        Row(
+            f"check {count} plans",
+            "floor: plan-lsp check of one plan (start-up, kinds, one check)",
+            secs(median([r.wall for r in starts])),
+            secs(p95([r.wall for r in starts])),
+            len(starts),
+            f"CPU {secs(median([r.cpu for r in starts]))}: paid once per run",
+        )
+    )
     return raw
 
 
@@ -754,8 +791,8 @@ METHOD = [
     "that has already checked one 250-line plan, to its "
     "`publishDiagnostics`. Two servers side by side, runs interleaved: the compiled parser "
     "(pyromark, the `fast` extra) and `PLAN_LSP_PARSER=markdown-it-py` (markdown-it-py alone). "
-    "*one parse* is one `core/parse.py` parse of the same text into markdown-it-py's block "
-    "tokens by the compiled parser, in this process.",
+    "*one parse* is one `core/parse.py` parse of the same text into the outline's records by "
+    "the compiled parser, in this process.",
     "- **start-up**: from spawning the process to the `initialize` result, a fresh process each "
     "time.",
     "- **check**: 1,000 plans of ~260 lines (`bench/work/corpus-1000/`, one in five broken: a "
@@ -820,6 +857,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = p.parse_args(argv)
     only = set(args.only.split(","))
+    # Measured processes read their bytecode from the cache, as an installed package does (a
+    # session told not to write it would compile every module of plan-lsp on every run).
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     WORK.mkdir(exist_ok=True)
     plans.write_spec(str(WORK / "docs"))  # the documents opened in the server link to it
     started = time.perf_counter()

@@ -190,26 +190,78 @@ def _link_deps(outline: Any, where: str) -> dict[str, Any]:
 
 
 def _run_jobs(count: int, jobs: int, progress: Any) -> list[dict[str, Any]]:
-    import multiprocessing
-
     workers = min(max(jobs, 1), os.cpu_count() or 1, max(1, count // (PARALLEL_MIN // 2)))
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1 or not hasattr(os, "fork"):
         # One process (or no fork, where workers could not see the jobs): check here.
         out = []
         for i in range(count):
             out.append(_check_job(i))
             progress.step()
         return out
-    from concurrent.futures import ProcessPoolExecutor
+    return _forked(count, workers, progress)
 
-    ctx = multiprocessing.get_context("fork")
-    chunk = max(1, count // (workers * 4))
-    results = []
-    with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
-        for r in pool.map(_check_job, range(count), chunksize=chunk):
-            results.append(r)
-            progress.step()
-    return results
+
+def _forked(count: int, workers: int, progress: Any) -> list[dict[str, Any]]:
+    """The jobs checked by ``workers`` processes: this one and ``workers - 1`` forked with the
+    jobs and kinds in memory, each taking every ``workers``-th job; a child sends its results
+    back pickled through a pipe when done. (Lighter than a process pool: no pool machinery to
+    import and start, and this process checks too.) A child that fails leaves its jobs to be
+    checked here, so a bug shows as it would in one process."""
+    import gc
+    import pickle
+    import signal
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    gc.collect()
+    gc.freeze()  # children never scan (and so never copy) the objects they share with us
+    children: list[tuple[int, int, int]] = []  # (first job, pid, read end)
+    try:
+        for k in range(1, workers):
+            r, w = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: check, send, leave without running any exit code
+                status = 1
+                try:
+                    os.close(r)
+                    done = [_check_job(i) for i in range(k, count, workers)]
+                    with os.fdopen(w, "wb") as out:
+                        out.write(pickle.dumps(done, pickle.HIGHEST_PROTOCOL))
+                    status = 0
+                finally:
+                    os._exit(status)
+            os.close(w)
+            children.append((k, pid, r))
+        results: list[dict[str, Any] | None] = [None] * count
+        mine = range(0, count, workers)
+        for n, i in enumerate(mine, 1):
+            results[i] = _check_job(i)
+            progress.step(n * count // len(mine) - progress.done)
+        for k, pid, r in children:
+            with os.fdopen(r, "rb") as inp:
+                data = inp.read()
+            _, status = os.waitpid(pid, 0)
+            theirs = range(k, count, workers)
+            part: Any = None
+            try:
+                part = pickle.loads(data) if status == 0 else None
+            except Exception:  # a child cut short: its jobs are done here
+                part = None
+            if not isinstance(part, list) or len(part) != len(theirs):
+                part = [_check_job(i) for i in theirs]
+            for i, result in zip(theirs, part, strict=True):
+                results[i] = result
+        children.clear()
+    finally:
+        for _, pid, r in children:  # interrupted: no child left behind
+            with contextlib.suppress(OSError):
+                os.close(r)
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        gc.unfreeze()
+    progress.step(count - progress.done)
+    return [r for r in results if r is not None]
 
 
 def _cache_key(args: argparse.Namespace, contexts: list[Context]) -> str:
