@@ -161,3 +161,43 @@ def _under(text: str, heading: str) -> str:
     at = lines.index(heading)
     end = next(i for i in range(at + 1, len(lines)) if lines[i].startswith("#"))
     return "\n".join(lines[at + 1 : end])
+
+
+def test_a_table_of_contents_linking_to_a_section_left_out_is_that_one_finding(
+    tmp_path: Path,
+) -> None:
+    """A KEP's table of contents links to every section: with the Test Plan (and the template's
+    Unit tests, Integration tests … inside it) left out, the missing section is the one
+    finding, not five broken links besides (adding it mends them). A link to a heading no
+    missing section stands for is still broken, and with missing-section turned off the links
+    are reported again."""
+    start = REAL.index("### Test Plan\n")
+    cut = REAL[:start] + REAL[REAL.index("### Graduation Criteria\n") :]
+    typo = cut.replace("(#summary)", "(#sumary)")
+    found = _check(tmp_path, {"real": REAL, "cut": cut, "typo": typo}, "keps")
+    real = [f["message"] for f in found["real"]]
+    added = [f["message"] for f in found["cut"] if f["message"] not in real]
+    assert added == ["Missing section '### Test Plan' (before 'Graduation Criteria')"]
+    assert [f["message"] for f in found["typo"] if f["message"] not in real] == [
+        "Broken link: this document has no heading '#sumary'",
+        *added,
+    ]
+    (tmp_path / "off" / "repo").mkdir(parents=True)
+    (tmp_path / "off" / "repo" / ".plan-lsp.toml").write_text(
+        'severity = { missing-section = "off" }\n', "utf-8"
+    )
+    broken = [
+        f["message"]
+        for f in _check(tmp_path / "off", {"cut": cut}, "keps")["cut"]
+        if f["code"] == "broken-link"
+    ]
+    assert broken == [
+        f"Broken link: this document has no heading '#{a}'"
+        for a in (
+            "test-plan",
+            "prerequisite-testing-updates",
+            "unit-tests",
+            "integration-tests",
+            "e2e-tests",
+        )
+    ]

@@ -908,5 +908,31 @@ def run(
             if level != f.severity:
                 f = Finding(f.code, level, f.message, f.span, f.data)
             out.append(f)
+    out = _without_covered_links(schema, out)
     out.sort(key=lambda f: (f.span.start, CODES.index(f.code)))
     return out
+
+
+def _without_covered_links(schema: Schema, found: list[Finding]) -> list[Finding]:
+    """``found`` less the broken links to this document's own headings that a reported missing
+    section stands for (it, or a section inside it): a table of contents still linking to a
+    section left out is that one problem, and adding the section mends the link."""
+    missing = [f for f in found if f.code == "missing-section" and "spec" in f.data]
+    if not missing or not any(f.code == "broken-link" for f in found):
+        return found
+    covered: set[str] = set()
+    todo = [int(f.data["spec"]) for f in missing]
+    while todo:
+        spec = schema.sections[todo.pop()]
+        covered.add(links.slug(spec.title))
+        todo.extend(spec.children)
+
+    def mended(f: Finding) -> bool:
+        if f.code != "broken-link" or f.data.get("target") is not None:
+            return False
+        anchor = str(f.data.get("anchor", ""))
+        return f.data.get("missing") == "heading" and (
+            anchor.lower() in covered or links.slug(anchor) in covered
+        )
+
+    return [f for f in found if not mended(f)]
