@@ -201,3 +201,30 @@ def test_a_table_of_contents_linking_to_a_section_left_out_is_that_one_finding(
             "e2e-tests",
         )
     ]
+
+
+def test_an_unresolved_block_is_one_finding_and_the_templates_example_none(
+    tmp_path: Path,
+) -> None:
+    """KEP marks a debate with '<<[UNRESOLVED …]>>' … '<<[/UNRESOLVED]>>': left in a KEP it is
+    one unresolved field at its opening (the closing marker ends it, it is no field), and the
+    template's own example, inside its comment, is nothing. A '#### Scalability' of the
+    author's own under Design Details does not take the PRR section's place."""
+    block = (
+        "<<[UNRESOLVED @rata ]>>\nWhether the gate merges with UserNamespacesSupport.\n"
+        "<<[/UNRESOLVED]>>\n"
+    )
+    live = REAL.replace("## Summary\n", "## Summary\n\n" + block, 1)
+    quoted = REAL.replace("## Summary\n", "## Summary\n\n<!--\n" + block + "-->\n", 1)
+    own = REAL.replace(
+        "**Node Feature Declaration:**",
+        "#### Scalability\n\nOne field per node; nothing grows with pods.\n\n"
+        "**Node Feature Declaration:**",
+    )
+    found = _check(tmp_path, {"real": REAL, "live": live, "quoted": quoted, "own": own}, "keps")
+    real = [f["message"] for f in found["real"]]
+    assert [
+        (f["line"], f["message"]) for f in found["live"] if f["code"] == "unresolved-field"
+    ] == [(_at(live, "<<[UNRESOLVED @rata ]>>"), "Unresolved field '[UNRESOLVED @rata ]'")]
+    assert [f["message"] for f in found["quoted"]] == real
+    assert [f["message"] for f in found["own"]] == real

@@ -513,6 +513,8 @@ def _markers_in(
             if code and "<!--" in line and _in_comment(line, m.start()):
                 continue
             if m.group(1) is not None:
+                if m.group(1).startswith(("/", "[/")):
+                    continue  # a closing marker (KEP's <<[/UNRESOLVED]>>) ends its opener's block
                 out.append(Marker("field", m.group(1), span, code))
             else:
                 name = m.group(2) if m.group(2) is not None else (m.group(3) or "")
