@@ -856,6 +856,10 @@ def main(argv: list[str] | None = None) -> int:
         help="profile every scenario at 25,000 lines, check and start-up, missed or not",
     )
     args = p.parse_args(argv)
+    # Servers and commands run as on a user's machine: Python writes bytecode and reuses it (the
+    # server's modules, and its attrs cache, plan_lsp/lsp/bytecode.py). Some shells (CI, agents)
+    # set PYTHONDONTWRITEBYTECODE, and every start then compiled plan_lsp from source.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     only = set(args.only.split(","))
     # Measured processes read their bytecode from the cache, as an installed package does (a
     # session told not to write it would compile every module of plan-lsp on every run).
