@@ -4,6 +4,7 @@ the file-watcher registration (``client/registerCapability``) and the client-pro
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sys
 from pathlib import Path
@@ -36,7 +37,12 @@ async def initialized(ls: PlanLanguageServer, params: types.InitializedParams) -
     """``initialized``: warm up, pull the settings, watch files and the client process."""
     ls.ws.warm_up()
     ls.publish_config()
-    await _pull_configuration(ls)
+    await _pull_configuration(ls)  # the client's first document is checked meanwhile
+    # What is loaded by now (protocol, parser, templates) lives as long as the server: the
+    # garbage its loading made is collected once, the rest frozen, so that no later collection
+    # scans it (a keystroke then never pays for one).
+    gc.collect()
+    gc.freeze()
     plans.initialized(ls)  # index the workspace's plans in the background
     ls.run_task(_watch_templates(ls))
     if ls.process_id:
