@@ -291,7 +291,8 @@ def _parse_range(
     the top are not Markdown), whether any heading is a setext one, and the parse's records."""
     piece = lines[lo:hi]
     body = [""] * front + piece[front:] if front else piece
-    records = _parse.parse("\n".join(body))
+    text = "\n".join(body)
+    records = _parse.parse(text)
     setext = False
     starts: list[tuple[int, Heading | None, int]] = [(0, None, 0)]
     for rec in records:
@@ -344,9 +345,13 @@ def _parse_range(
         elif kind == TABLE:
             block.tables.append(Table(line - base, rec[2], rec[3]))
     sections = []
+    # Lines that may hold a marker: front matter lines (not in the parsed text) and those the
+    # parsed text shows one on, found in one pass over it.
+    maybe = list(range(min(front, len(piece)))) + _marker_lines(text, front)
     for j, b in enumerate(blocks):
         b.refs = _refs_in(piece, bounds[j], b)
-        b.markers = _markers_in(piece, bounds[j], bounds[j + 1], b.skip)
+        a, z = bisect.bisect_left(maybe, bounds[j]), bisect.bisect_left(maybe, bounds[j + 1])
+        b.markers = _markers_in(piece, bounds[j], maybe[a:z], b.skip)
         sections.append(Section(lo + bounds[j], lo + bounds[j + 1], b))
     return sections, setext, records
 
@@ -487,14 +492,38 @@ def prose(line: str) -> str:
     return "".join(out)
 
 
+def _marker_lines(text: str, first: int = 0) -> list[int]:
+    """The lines of ``text`` from line ``first`` on that hold ``<<``, ``{{`` or ``{%`` (found
+    with ``str.find``, much faster than a regular expression that may start anywhere)."""
+    at: list[int] = []
+    for needle in ("<<", "{{", "{%"):
+        i = text.find(needle)
+        while i >= 0:
+            at.append(i)
+            i = text.find(needle, i + 2)
+    if not at:
+        return []
+    at.sort()
+    out: list[int] = []
+    line = 0
+    pos = 0
+    for i in at:
+        line += text.count("\n", pos, i)
+        pos = i
+        if line >= first and (not out or out[-1] != line):
+            out.append(line)
+    return out
+
+
 def _markers_in(
-    lines: list[str], start: int, end: int, skip: list[tuple[int, int]] | None = None
+    lines: list[str], start: int, numbers: list[int], skip: list[tuple[int, int]] | None = None
 ) -> list[Marker]:
-    """Markers of lines ``start``..``end`` (positions relative to ``start``). HTML comments
-    hold none; those in code blocks and code spans are flagged ``code``."""
+    """Markers of the lines ``numbers`` (positions relative to ``start``, where the section
+    starts). HTML comments hold none; those in code blocks and code spans are flagged
+    ``code``."""
     out: list[Marker] = []
     ranges = skip or []
-    for n in range(start, end):
+    for n in numbers:
         line = lines[n]
         if "<<" not in line and "{{" not in line and "{%" not in line:
             continue

@@ -120,6 +120,7 @@ def _place(outline: Outline, schema: Schema, forced: dict[int, SectionSpec]) -> 
     counts: dict[tuple[int, int], int] = {}
     # Per schema object: the candidates are its SectionSpecs, compared by identity later.
     key = ("candidates", id(schema), schema.version)
+    title = schema.title
     at_level: set[int] = set()
     """Sections some heading of the document matches at the template's own level."""
     for sec in outline.sections:
@@ -156,7 +157,6 @@ def _place(outline: Outline, schema: Schema, forced: dict[int, SectionSpec]) -> 
                     and (c.parent == parent_id or h.level < c.level or c.id not in at_level)
                 )
             ]
-        title = schema.title
         if i in forced:
             spec = forced[i]
         elif not nodes and title is not None and h.level == title.level and i <= 1:
