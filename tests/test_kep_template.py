@@ -228,3 +228,56 @@ def test_an_unresolved_block_is_one_finding_and_the_templates_example_none(
     ] == [(_at(live, "<<[UNRESOLVED @rata ]>>"), "Unresolved field '[UNRESOLVED @rata ]'")]
     assert [f["message"] for f in found["quoted"]] == real
     assert [f["message"] for f in found["own"]] == real
+
+
+def _blanked(text: str, group: str) -> str:
+    """``text`` with every question under the heading ``group`` left without an answer."""
+    lines = text.split("\n")
+    at = lines.index(group)
+    level = len(group) - len(group.lstrip("#"))
+    end = next(
+        i
+        for i in range(at + 1, len(lines))
+        if lines[i].startswith("#") and len(lines[i]) - len(lines[i].lstrip("#")) <= level
+    )
+    kept = [ln for ln in lines[at:end] if ln.startswith("#") or not ln.strip()]
+    return "\n".join([*lines[:at], *kept, *lines[end:]])
+
+
+def test_questions_left_blank_together_are_not_yet_due_one_skipped_among_answers_is(
+    tmp_path: Path,
+) -> None:
+    """A group of questions all left blank (KEP's beta questions in an alpha KEP) is not yet
+    due: nothing. One left blank while the others beside it are answered is an omission."""
+    group = "### Monitoring Requirements"
+    questions = [
+        ln
+        for ln in _under_group(REAL, group)
+        if ln.startswith("###### ") and ln.rstrip().endswith("?")
+    ]
+    assert len(questions) == 5
+    blank = _blanked(REAL, group)
+    one = _answered(blank, questions[0], "The `UserNamespacesHostNetworkSupport` gate is on.")
+    found = _check(tmp_path, {"blank": blank, "one": one}, "keps")
+
+    def empty(name: str) -> list[str]:
+        return [
+            str(f["message"])
+            for f in found[name]
+            if f["code"] == "empty-section"
+            and str(f["message"]).endswith("?' is empty")
+            and any(q[7:] in str(f["message"]) for q in questions)
+        ]
+
+    # Questions the template gives a form to fill (the SLIs' checklist) are empty sections
+    # either way; the three with only a comment are the ones that wait for their group.
+    form = [f"Section '{q[7:]}' is empty" for q in (questions[1], questions[3])]
+    assert empty("blank") == form
+    assert empty("one") == [f"Section '{q[7:]}' is empty" for q in questions[1:]]
+
+
+def _under_group(text: str, group: str) -> list[str]:
+    lines = text.split("\n")
+    at = lines.index(group)
+    end = next(i for i in range(at + 1, len(lines)) if lines[i].startswith("### "))
+    return lines[at + 1 : end]

@@ -411,18 +411,35 @@ def _asks(spec: SectionSpec) -> bool:
     return spec.title.rstrip().endswith("?")
 
 
-def _empty_nodes(ctx: Context) -> Iterator[tuple[Placed, SectionSpec]]:
+def _empty_nodes(
+    ctx: Context, every_question: bool = False
+) -> Iterator[tuple[Placed, SectionSpec]]:
     """Required sections the template gives a body to (more than a comment), or whose heading
-    asks a question, left with nothing in them (an HTML comment is nothing)."""
+    asks a question, left with nothing in them (an HTML comment is nothing).
+
+    A question the template gives no text counts only when the document answers another
+    question beside it (same parent): a group of questions left blank together is a group not
+    yet due (KEP's beta questions in an alpha KEP), one skipped among answered ones is an
+    omission. With ``every_question`` (a Status that wants no empty section), each counts."""
+    sections = ctx.outline.sections
     for node in ctx.structure.nodes:
         spec = node.spec
         if spec is None or node.children or ctx.is_optional(spec):
             continue
         if not spec.has_body and not _asks(spec):
             continue
-        sec = ctx.outline.sections[node.index]
-        if sec.has_content:
+        if sections[node.index].has_content:
             continue
+        if not spec.has_body and not every_question and node.parent is not None:
+            answered = any(
+                kid.spec is not None
+                and _asks(kid.spec)
+                and not kid.children
+                and sections[kid.index].has_content
+                for kid in node.parent.children
+            )
+            if not answered:
+                continue
         yield node, spec
 
 
@@ -810,7 +827,10 @@ def _facts(ctx: Context, wanted: Iterable[str]) -> rules.Facts:
         sum(s.tasks_done for s in outline.sections),
         sum(s.tasks_total for s in outline.sections),
         tuple(
-            dict.fromkeys(node.heading.title or spec.display for node, spec in _empty_nodes(ctx))
+            dict.fromkeys(
+                node.heading.title or spec.display
+                for node, spec in _empty_nodes(ctx, every_question=True)
+            )
         ),
         sum(1 for s in outline.sections for m in s.markers if m.kind == "field"),
         states,
