@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import os
 import random
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -127,7 +128,13 @@ def _plants(fam: Family, rel: str, text: str, rng: random.Random) -> Iterator[tu
         if block_b and block_b[-1].strip():
             block_b = [*block_b, ""]
         yield "swapped", "\n".join(lines[:sa] + block_b + block_a + lines[b.end :])
-    leaves = [n for n in nodes if not n.children and n.heading.level < 6]
+    # A heading written above the template's level (where the template skips one) is at its
+    # level; one more '#' puts it at the template's own level: no fault, not planted.
+    leaves = [
+        n
+        for n in nodes
+        if not n.children and n.heading.level < 6 and n.spec and n.heading.level >= n.spec.level
+    ]
     for node in rng.sample(leaves, min(2, len(leaves))):
         ln = node.heading.line
         faulty = list(lines)
@@ -153,6 +160,18 @@ def _placeholder_sample(syntaxes: tuple[object, ...]) -> str:
     return "To do: <<Describe this>>."
 
 
+_LINE_REF = re.compile(r"\(line \d+\)")
+
+
+def _identity(f: Finding) -> tuple[str, str]:
+    """What a finding is about, whatever a planted fault moves: a missing section is that
+    section (its "after …, before …" names the neighbours, which a fault nearby changes), and
+    "(line N)" in a message is the same line moved."""
+    if f.code == "missing-section" and "section" in f.data:
+        return f.code, f"{f.data['section']} {f.data.get('numbers')}"
+    return f.code, _LINE_REF.sub("(line N)", f.message)
+
+
 def _planted(fam: Family) -> Counter[str]:
     """Per fault kind: planted, and found with exactly one new finding and nothing else."""
     rng = random.Random(14)
@@ -160,9 +179,9 @@ def _planted(fam: Family) -> Counter[str]:
     misses: list[str] = []
     for rel in fam.labels:
         text = (fam.root / rel).read_text("utf-8")
-        base = Counter((f.code, f.message) for f in _check(fam, rel, text))
+        base = Counter(_identity(f) for f in _check(fam, rel, text))
         for fault, faulty in _plants(fam, rel, text, rng):
-            got = Counter((f.code, f.message) for f in _check(fam, rel, faulty))
+            got = Counter(_identity(f) for f in _check(fam, rel, faulty))
             added = got - base
             tally[fault + " planted"] += 1
             if sum(added.values()) == 1:
@@ -260,6 +279,8 @@ def test_held_out_templates(name: str) -> None:
         print("  false:", line)
     assert found == total
     assert sorted(false) == sorted(_known_false(name))
+    # The issue's bar holds on templates never tuned to as on the corpus.
+    assert sum(v for k, v in t.items() if k.endswith("found")) >= 0.95 * planted
 
 
 @pytest.mark.parametrize("name", HELD_OUT_FAMILIES)

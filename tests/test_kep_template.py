@@ -281,3 +281,29 @@ def _under_group(text: str, group: str) -> list[str]:
     at = lines.index(group)
     end = next(i for i in range(at + 1, len(lines)) if lines[i].startswith("### "))
     return lines[at + 1 : end]
+
+
+def test_the_entries_nested_under_a_missing_sections_contents_line_go_with_it(
+    tmp_path: Path,
+) -> None:
+    """Graduation Criteria left out with its Alpha, Beta and GA subsections: its contents line
+    and the three entries nested under it are that one missing section. A broken link to this
+    document outside that nest is still reported."""
+    start = REAL.index("### Graduation Criteria\n")
+    cut = REAL[:start] + REAL[REAL.index("### Upgrade / Downgrade Strategy\n") :]
+    stray = cut.replace(
+        "### Upgrade / Downgrade Strategy\n",
+        "### Upgrade / Downgrade Strategy\n\nSee [GA](#ga).\n",
+        1,
+    )
+    found = _check(tmp_path, {"real": REAL, "cut": cut, "stray": stray}, "keps")
+    real = [f["message"] for f in found["real"]]
+    added = [f["message"] for f in found["cut"] if f["message"] not in real]
+    assert added == [
+        "Missing section '### Graduation Criteria' (after 'Test Plan', before 'Upgrade / "
+        "Downgrade Strategy')"
+    ]
+    assert [f["message"] for f in found["stray"] if f["message"] not in real] == [
+        *added,
+        "Broken link: this document has no heading '#ga'",
+    ]

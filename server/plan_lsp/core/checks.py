@@ -13,7 +13,7 @@ import bisect
 import difflib
 import functools
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -928,15 +928,19 @@ def run(
             if level != f.severity:
                 f = Finding(f.code, level, f.message, f.span, f.data)
             out.append(f)
-    out = _without_covered_links(schema, out)
+    out = _without_covered_links(schema, out, outline.lines)
     out.sort(key=lambda f: (f.span.start, CODES.index(f.code)))
     return out
 
 
-def _without_covered_links(schema: Schema, found: list[Finding]) -> list[Finding]:
+def _without_covered_links(
+    schema: Schema, found: list[Finding], lines: Sequence[str]
+) -> list[Finding]:
     """``found`` less the broken links to this document's own headings that a reported missing
-    section stands for (it, or a section inside it): a table of contents still linking to a
-    section left out is that one problem, and adding the section mends the link."""
+    section stands for (it, or a section inside it), and the broken links to this document
+    nested under such a link in its list (a table of contents' entries for the subsections the
+    writer had put in it): a table of contents still linking to a section left out is that one
+    problem, and adding the section mends the link."""
     missing = [f for f in found if f.code == "missing-section" and "spec" in f.data]
     if not missing or not any(f.code == "broken-link" for f in found):
         return found
@@ -947,12 +951,31 @@ def _without_covered_links(schema: Schema, found: list[Finding]) -> list[Finding
         covered.add(links.slug(spec.title))
         todo.extend(spec.children)
 
-    def mended(f: Finding) -> bool:
-        if f.code != "broken-link" or f.data.get("target") is not None:
-            return False
-        anchor = str(f.data.get("anchor", ""))
-        return f.data.get("missing") == "heading" and (
-            anchor.lower() in covered or links.slug(anchor) in covered
+    def own(f: Finding) -> bool:
+        return (
+            f.code == "broken-link"
+            and f.data.get("target") is None
+            and f.data.get("missing") == "heading"
         )
 
-    return [f for f in found if not mended(f)]
+    def mended(f: Finding) -> bool:
+        anchor = str(f.data.get("anchor", ""))
+        return own(f) and (anchor.lower() in covered or links.slug(anchor) in covered)
+
+    gone = {id(f) for f in found if mended(f)}
+    # Below each mended entry: the list lines indented deeper than it, up to the first line
+    # that is not (a blank line, or the list going back out).
+    nested: set[int] = set()
+    for line in sorted({f.span.start.line for f in found if id(f) in gone}):
+        if not 0 <= line < len(lines):
+            continue
+        depth = _indent(lines[line])
+        at = line + 1
+        while at < len(lines) and lines[at].strip() and _indent(lines[at]) > depth:
+            nested.add(at)
+            at += 1
+    return [f for f in found if id(f) not in gone and not (own(f) and f.span.start.line in nested)]
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
