@@ -86,11 +86,33 @@ PARALLEL_MIN = 64
 """Below this many files to check, one process is faster than starting workers."""
 
 
+_LOOKED: dict[tuple[str, str], tuple[list[str] | None, tuple[Any, ...] | None]] = {}
+"""What the lookup said of a link target (its titles, or why it is refused), by target and
+repository, for this run: a thousand plans linking to one spec look it up once. Forgotten
+whenever ``--fix`` writes a file."""
+
+
 def _lookup() -> Any:
     if not _LOOKUP:
+        from plan_lsp.core.links import Refused
         from plan_lsp.workspace.files import Files, heading_lookup
 
-        _LOOKUP.append(heading_lookup(Files(), lambda _: [_ROOT[0]]))
+        files = heading_lookup(Files(), lambda _: [_ROOT[0]])
+
+        def lookup(path: str) -> list[str] | None:
+            key = (path, str(_ROOT[0]))
+            hit = _LOOKED.get(key)
+            if hit is None:
+                try:
+                    hit = (files(path), None)
+                except Refused as exc:
+                    hit = (None, exc.args)
+                _LOOKED[key] = hit
+            if hit[1] is not None:
+                raise Refused(*hit[1])
+            return hit[0]
+
+        _LOOKUP.append(lookup)
     return _LOOKUP[0]
 
 
@@ -498,6 +520,7 @@ def _write(path: str, text: str) -> None:
     """Replace a file's content, keeping its mode and the file a symlink points to."""
     import tempfile
 
+    _LOOKED.clear()  # headings may change: links to this file are looked up again
     real = os.path.realpath(path)
     folder = os.path.dirname(real)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".plan-lsp-", suffix=".tmp")

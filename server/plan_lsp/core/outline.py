@@ -348,8 +348,10 @@ def _parse_range(
     # Lines that may hold a marker: front matter lines (not in the parsed text) and those the
     # parsed text shows one on, found in one pass over it.
     maybe = list(range(min(front, len(piece)))) + _marker_lines(text, front)
+    defines = "]:" in text or any("]:" in line for line in piece[:front])
     for j, b in enumerate(blocks):
-        b.refs = _refs_in(piece, bounds[j], b)
+        if defines:  # (a definition needs ``]:``)
+            b.refs = _refs_in(piece, bounds[j], b)
         a, z = bisect.bisect_left(maybe, bounds[j]), bisect.bisect_left(maybe, bounds[j + 1])
         b.markers = _markers_in(piece, bounds[j], maybe[a:z], b.skip)
         sections.append(Section(lo + bounds[j], lo + bounds[j + 1], b))
