@@ -146,6 +146,11 @@ class Indexer:
             self.active_at = now
         return PAUSE_STEP if now - self.active_at < QUIET else 0.0
 
+    async def quiet(self) -> None:
+        """Wait while the editor is busy (see :meth:`pause`)."""
+        while (wait := self.pause()) > 0:
+            await asyncio.sleep(wait)
+
     def start(self) -> None:
         """(Re)build the index in the background (a build under way is cancelled)."""
         if not self.roots():
@@ -206,6 +211,7 @@ class Indexer:
         ended = False
         try:
             started = time.perf_counter()
+            await self.quiet()  # reading the kept entries is one step of tens of milliseconds
             store = self.store()
             count = await index.build(
                 self.index,
@@ -217,6 +223,7 @@ class Indexer:
                 pause=self.pause,
             )
             if store is not None:
+                await self.quiet()  # and so is writing them
                 store.save()
             plans = len(self.index.entries)
             took = time.perf_counter() - started
