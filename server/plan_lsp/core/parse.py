@@ -1,18 +1,20 @@
-"""Markdown -> block tokens: the stream markdown-it-py's block parser gives, from a compiled
-parser when one is installed.
+"""Markdown -> the records the outline is built from, by a compiled parser when one is
+installed.
 
-:func:`parse` returns what ``MarkdownIt("commonmark").enable("table")`` with the inline pass off
-returns (:func:`reference`): block tokens with their line maps, inline tokens holding their raw
-content (no children). markdown-it-py is the reference and the pure-Python fallback. When
+:func:`parse` returns records (:data:`HEAD`, :data:`BLOCK`, :data:`INLINE`, :data:`TABLE`): the
+top-level headings and blocks, the inline text that holds what the outline reads (tasks,
+labels, links, anchors) and the tables, with their lines. markdown-it-py is the reference and
+the pure-Python fallback: :func:`records_of` reads them from the block tokens of
+``MarkdownIt("commonmark").enable("table")`` with the inline pass off (:func:`reference`). When
 `pyromark <https://pypi.org/project/pyromark/>`_ (pulldown-cmark, compiled; the ``fast`` extra) is
-importable, the same tokens are built from its events with byte ranges, many times faster: every
-field markdown-it-py sets on a block token (type, tag, nesting, level, map, content, markup,
-info, hidden, attrs) comes out equal, which tests/test_parse.py checks on the CommonMark spec's
-examples, generated plans, the real-world corpus and generated Markdown.
+importable, :class:`_Walker` reads the same records straight from its events with byte ranges,
+making no token, many times faster; tests/test_parse.py checks that they are equal on the
+CommonMark spec's examples, generated plans, the real-world corpus and generated Markdown.
 
 The two parsers are different CommonMark implementations; where they may disagree (tabs in
-indentation, which markdown-it expands its own way; a few table and HTML corner cases) the
-document is recognised by :data:`_REFERENCE_ONLY` and handed to markdown-it-py whole.
+indentation, which markdown-it expands its own way; reference definitions; a few table and HTML
+corner cases) the document is recognised by :func:`reference_only` and handed to
+markdown-it-py whole.
 """
 
 from __future__ import annotations
