@@ -263,8 +263,9 @@ def test_held_out_templates(name: str) -> None:
     fam = _family(name, HELD_OUT)
     for template in (HELD_OUT / name / DEFAULT_DIR).glob("*.md"):
         meta = yaml.safe_load(template.read_text("utf-8").split("---\n")[1])
-        # `applies-to` alone, or with the template's own placeholder word (KEP's `NNNN`)
-        assert list(meta) == ["plan-lsp"] and "applies-to" in meta["plan-lsp"]
+        # `applies-to` alone, or with the template's own placeholder word (KEP's `NNNN`), added
+        # as the last key of the template's front matter (NixOS RFCs have their own keys first)
+        assert list(meta)[-1] == "plan-lsp" and "applies-to" in meta["plan-lsp"]
         assert set(meta["plan-lsp"]) <= {"applies-to", "placeholders"}
     assert len(fam.labels) >= 3
     false, found, total = _score(fam)

@@ -479,6 +479,7 @@ def test_a_never_edited_scaffold_does_not_pass_check(tmp_path: Path) -> None:
         "held-out/swift-evolution",
         "held-out/react-rfc",
         "held-out/kep",
+        "held-out/nix-rfc",
     ],
 )
 def test_a_never_edited_scaffold_of_each_real_template_fails_check(
