@@ -738,6 +738,9 @@ def check_front_matter(ctx: Context) -> Iterator[Finding]:
         if m is not None:
             value = (m.group(2) or "").partition(" #")[0].strip()
             have[m.group(1)] = (n, lines[n].find(value, len(m.group(1)) + 1) if value else 0, value)
+    # Where a missing key goes: after the template's key before it (and that key's indented or
+    # listed lines), else first; only into front matter the document has.
+    after = 1
     for fk in keys:
         got = have.get(fk.key)
         if got is None:
@@ -749,9 +752,13 @@ def check_front_matter(ctx: Context) -> Iterator[Finding]:
                     ctx.line_span(0),
                     section=fk.key,
                     front=fk.key,
+                    **({"line": after} if end else {}),
                 )
             continue
         n, col, value = got
+        after = n + 1
+        while after < end - 1 and (not lines[after].strip() or lines[after][:1] in " \t-"):
+            after += 1
         bare = value.strip("\"'")
         if (
             fk.values

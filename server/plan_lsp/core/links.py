@@ -136,12 +136,18 @@ def resolve(link: Link, doc_path: str | None, root: str | None = None) -> Target
 
 
 def heading_index(titles: list[str], anchor: str) -> int | None:
-    """Which heading an anchor names (by slug; an exact title also counts)."""
+    """Which heading an anchor names (by slug; an exact title also counts). GitHub renders every
+    id with a ``user-content-`` prefix, so ``#user-content-req-ref`` names ``<a id="req-ref">``
+    (and a heading's anchor) too."""
     want = anchor.lower()
+    bare = want[len(_GITHUB_PREFIX) :] if want.startswith(_GITHUB_PREFIX) else None
     for i, a in enumerate(anchors(titles)):
-        if a == want or slug(anchor) == a:
+        if a in (want, bare) or slug(anchor) == a:
             return i
     return None
+
+
+_GITHUB_PREFIX = "user-content-"
 
 
 def check(

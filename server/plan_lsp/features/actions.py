@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from plan_lsp.core.codes import Finding
 from plan_lsp.core.engine import Result
 from plan_lsp.core.outline import FIELD_RE
-from plan_lsp.core.schema import Schema, title_key
+from plan_lsp.core.schema import _FRONT_LINE, Schema, title_key
 from plan_lsp.core.text import Pos, Span, TextEdit
 from plan_lsp.features.insertions import section_text
 
@@ -83,6 +83,26 @@ def _insert_at(lines: list[str], line: int, text: str) -> TextEdit:
 def _missing(schema: Schema, lines: list[str], f: Finding) -> list[Fix]:
     data = f.data
     line = int(data.get("line", 0))
+    if "front" in data:  # a key of the template's YAML front matter
+        if "line" not in data:
+            return []  # the document has no front matter to put it in
+        key = str(data["front"])
+        text = next(
+            (
+                raw.rstrip()
+                for raw in (schema.source.front or "").split("\n")
+                if (m := _FRONT_LINE.match(raw.rstrip())) is not None and m.group(1) == key
+            ),
+            f"{key}:",
+        )
+        return [
+            Fix(
+                f"Insert '{key}:'",
+                (TextEdit(Span(Pos(line, 0), Pos(line, 0)), text + "\n"),),
+                (f,),
+                preferred=True,
+            )
+        ]
     if "spec" not in data:  # a missing front field
         label = str(data["label"])
         ff = next((x for x in schema.front if title_key(x.label) == title_key(label)), None)
