@@ -140,3 +140,28 @@ def test_a_link_to_github_s_user_content_id_resolves(tmp_path: Path) -> None:
     assert [(f["code"], f["message"]) for f in found] == [
         ("broken-link", "Broken link: this document has no heading '#user-content-nope'")
     ]
+
+
+def test_an_empty_section_s_fix_keeps_its_anchor_line_once(tmp_path: Path) -> None:
+    """Every NixOS section opens with an anchor line (`[unresolved]: #unresolved-questions`),
+    which renders nothing: a section holding only it is empty (RFC 0042's Unresolved questions),
+    and the fix writes the template's guidance after it, never a second anchor line."""
+    empty = REAL.replace(
+        "[unresolved]: #unresolved-questions\n\nNone.\n", "[unresolved]: #unresolved-questions\n"
+    )
+    repo = _repo(tmp_path, {"a.md": empty})
+    found = _check(repo)["a.md"]
+    assert [(f["code"], f["message"]) for f in found] == [
+        ("empty-section", "Section 'Unresolved questions' is empty")
+    ]
+    assert _run(repo, "check", "--no-cache", "--fix", "rfcs/a.md").returncode == 0
+    text = (repo / "rfcs" / "a.md").read_text("utf-8")
+    assert (
+        "# Unresolved Questions\n\n[unresolved]: #unresolved-questions\n\n"
+        "What parts of the design are still TBD or unknowns?\n\n# Future Work\n"
+    ) in text
+    assert text.count("[unresolved]:") == 1
+    # What it inserted is the template's text, still to replace.
+    assert [f["message"] for f in _check(repo)["a.md"]] == [
+        "Section 'Unresolved questions' still holds the template's text, unchanged"
+    ]

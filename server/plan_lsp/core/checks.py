@@ -522,6 +522,7 @@ def check_empty(ctx: Context) -> Iterator[Finding]:
             f"Section {_quote(spec)} is empty",
             ctx.heading_span(node.heading),
             spec=spec.id,
+            end=node.end,
         )
     compared = list(_compared_nodes(ctx))
     for node, spec, unchanged in compared:

@@ -202,16 +202,46 @@ def _empty(schema: Schema, lines: list[str], f: Finding) -> list[Fix]:
     spec = schema.sections[int(f.data["spec"])]
     if not spec.has_body:
         return []  # a question the template asks with no text of its own: only an answer does
-    body = schema.body(spec)
     n = f.span.start.line + 1
+    end = max(n, min(int(f.data.get("end", n)), len(lines)))
+    # What the section holds (a comment, NixOS's `[summary]: #summary` anchor line) stays, and
+    # the template's text goes after it, less the blocks of it the section holds already.
+    body = _less_blocks(schema.body(spec).split("\n"), lines[n:end])
+    if not body:
+        return []
+    at = max((i + 1 for i in range(n, end) if lines[i].strip()), default=n)
     return [
         Fix(
             f"Insert the template's text for '{spec.display}'",
-            (_insert_at(lines, n, body + "\n"),),
+            (_insert_at(lines, at, body + "\n"),),
             (f,),
             preferred=True,
         )
     ]
+
+
+def _blocks(lines: list[str]) -> list[tuple[int, int]]:
+    """The runs of non-blank lines: (start, end) indexes."""
+    out: list[tuple[int, int]] = []
+    start = None
+    for i, line in enumerate([*lines, ""]):
+        if line.strip() and start is None:
+            start = i
+        elif not line.strip() and start is not None:
+            out.append((start, i))
+            start = None
+    return out
+
+
+def _less_blocks(body: list[str], held: list[str]) -> str:
+    """``body`` without the blocks (runs of non-blank lines) ``held`` has too, whitespace aside."""
+
+    def key(lines: list[str]) -> str:
+        return " ".join(" ".join(lines).split())
+
+    have = {key(held[a:b]) for a, b in _blocks(held)}
+    drop = {i for a, b in _blocks(body) if key(body[a:b]) in have for i in range(a, b + 1)}
+    return "\n".join(line for i, line in enumerate(body) if i not in drop).strip("\n")
 
 
 def _status(schema: Schema, lines: list[str], f: Finding) -> list[Fix]:
