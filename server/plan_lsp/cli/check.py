@@ -400,6 +400,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     pending: list[tuple[int, str, str]] = []  # report index, absolute path, digest
     texts: list[tuple[int, str]] = []
     _JOBS.clear()
+    _LOOKED.clear()  # (a run in the same process as an earlier one looks again)
     for path, explicit in files:
         entry: dict[str, Any] = {"path": path, "explicit": explicit}
         reports.append(entry)

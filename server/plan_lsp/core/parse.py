@@ -428,6 +428,8 @@ class _Walker:
         self.offsets = offsets
         self.out: list[Record] = []
         self.stack: list[_Frame] = []
+        self.quotes = 0
+        """Quotes open on the stack."""
         self.fresh = False
         """Whether the last token markdown-it would have made is a list item's opening."""
         self.hidden = False
@@ -512,6 +514,8 @@ class _Walker:
     def inner_col(self, n: int) -> int:
         """Column on line ``n`` where the innermost quote's content starts (0 if none)."""
         col = 0
+        if self.quotes == 0:
+            return col
         for f in self.stack:
             if f.kind == "quote":
                 if f.line == n:
@@ -755,6 +759,7 @@ class _Walker:
             frame = _Frame("quote", first, col)
             frame.end = last
             stack.append(frame)
+            self.quotes += 1
             return 0
         if name == "List":
             if not stack:
@@ -767,7 +772,7 @@ class _Walker:
             col = self.col_of(rng["start"], first)
             col += len(line) - col - len(line[col:].lstrip(" "))
             raw = line[col:]
-            m = _ORDERED.match(raw)
+            m = _ORDERED.match(raw) if raw[:1].isdigit() else None
             width = m.end() if m else 1
             stack[-1].filled = True
             rest = raw[width:]
@@ -858,6 +863,8 @@ class _Walker:
         self.stack.pop()
         self.fresh = False
         kind = f.kind
+        if kind == "quote":
+            self.quotes -= 1
         if kind == "thead":
             self.in_head = False
             self.row_wanted = False
