@@ -165,3 +165,31 @@ def test_an_empty_section_s_fix_keeps_its_anchor_line_once(tmp_path: Path) -> No
     assert [f["message"] for f in _check(repo)["a.md"]] == [
         "Section 'Unresolved questions' still holds the template's text, unchanged"
     ]
+
+
+def test_sections_under_the_rfc_s_own_title_are_at_their_level(tmp_path: Path) -> None:
+    """The template has no title (its first heading is `# Summary`); RFC 0127 opens with its
+    own `# RFC: …` and writes every section one level down: no heading-level finding for each,
+    a section it lacks is missing at that level (and fixed so), a heading off that level is
+    still reported, and a document with two such top headings is not taken for one title."""
+    body = REAL.split("---\n", 2)[2]
+    down = "\n".join("#" + line if line.startswith("#") else line for line in body.split("\n"))
+    front = REAL[: len(REAL) - len(body)]
+    titled = front + "\n# RFC: Remove broken packages\n" + down
+    no_prior = titled.replace("## Prior Art\n", "## Unused\n", 1).split("## Unused\n")
+    lacking = no_prior[0] + no_prior[1][no_prior[1].index("## Unresolved") :]
+    off = titled.replace("## Drawbacks\n", "### Drawbacks\n")
+    two = titled.replace("## Future Work\n", "# Future Work\n")
+    repo = _repo(tmp_path, {"a.md": titled, "b.md": lacking, "c.md": off, "d.md": two})
+    found = _check(repo)
+    assert found["a.md"] == []
+    assert [f["message"] for f in found["b.md"]] == [
+        "Missing section '## Prior art' (after 'Alternatives', before 'Unresolved questions')"
+    ]
+    assert [f["message"] for f in found["c.md"]] == [
+        "Section 'Drawbacks' should be a level-2 heading (##), not level 3"
+    ]
+    assert len(found["d.md"]) == 8 and {f["code"] for f in found["d.md"]} == {"heading-level"}
+    assert _run(repo, "check", "--no-cache", "--fix", "rfcs/b.md").returncode == 0
+    assert "\n## Prior art\n[prior-art]: #prior-art\n" in (repo / "rfcs/b.md").read_text("utf-8")
+    assert _check(repo)["b.md"][0]["message"].startswith("Section 'Prior art' still holds")

@@ -151,7 +151,8 @@ def _missing(ctx: Context, spec: SectionSpec, parent: Placed | None) -> Finding:
     if not where and parent is not None:
         where.append(f"under '{parent.heading.title}'")
     title = spec.display if not numbers else _instance_title(spec, numbers)
-    message = f"Missing section '{spec.hashes} {title}'" + (
+    level = min(6, spec.level + _shift(ctx))
+    message = f"Missing section '{'#' * level} {title}'" + (
         f" ({', '.join(where)})" if where else ""
     )
     rename = _near_miss(ctx, spec, line)
@@ -172,6 +173,7 @@ def _missing(ctx: Context, spec: SectionSpec, parent: Placed | None) -> Finding:
         numbers=numbers,
         rename=rename.heading.line if rename is not None else None,
         section=spec.display,
+        **({"level": level} if level != spec.level else {}),
     )
 
 
@@ -349,12 +351,44 @@ def _longest_ordered(values: list[int]) -> set[int]:
     return out
 
 
+def _shift(ctx: Context) -> int:
+    """Levels the document writes the template's sections below a title of its own: 1 when the
+    template has no title (its first heading is one of its top-level sections) and the document
+    opens with a heading at that level that stands for no section, writes every other heading
+    below it, and some top-level section one level down (NixOS RFC 0127's ``# RFC: Nixpkgs
+    "problem" infrastructure`` over ``## Summary``, ``## Motivation`` …); else 0."""
+    got: int | None = ctx.cache.get("shift")
+    if got is None:
+        got = ctx.cache["shift"] = _title_shift(ctx)
+    return got
+
+
+def _title_shift(ctx: Context) -> int:
+    schema, nodes = ctx.schema, ctx.structure.nodes
+    roots = schema.roots()
+    if schema.title is not None or not roots or not nodes:
+        return 0
+    top = min(s.level for s in roots)
+    first = nodes[0]
+    if top >= 6 or first.spec is not None or first.heading.level != top:
+        return 0
+    if any(n.heading.level <= top for n in nodes[1:]):
+        return 0
+    down = any(
+        n.spec is not None and n.spec.parent is None and n.heading.level == n.spec.level + 1
+        for n in nodes
+    )
+    return 1 if down else 0
+
+
 def _level_fits(ctx: Context, node: Placed, spec: SectionSpec) -> bool:
     """Whether a matched heading's level is the template's, or one the template's own outline
     allows: where the template skips levels below a parent (KEP's ``### Test Plan`` then
     ``##### Unit tests``), any level deeper than the parent's as written and no deeper than
-    the template's keeps the same tree (``#### Unit tests``)."""
-    level = node.heading.level
+    the template's keeps the same tree (``#### Unit tests``). Levels count from the document's
+    own title where it puts the template's sections under one (:func:`_shift`)."""
+    shift = _shift(ctx)
+    level = node.heading.level - shift
     if level == spec.level:
         return True
     parent = node.parent
@@ -363,7 +397,7 @@ def _level_fits(ctx: Context, node: Placed, spec: SectionSpec) -> bool:
     if parent.spec.id != spec.parent:
         return False
     above = ctx.schema.sections[spec.parent].level
-    return spec.level - above > 1 and parent.heading.level < level < spec.level
+    return spec.level - above > 1 and parent.heading.level - shift < level < spec.level
 
 
 def check_levels(ctx: Context) -> Iterator[Finding]:
@@ -372,13 +406,14 @@ def check_levels(ctx: Context) -> Iterator[Finding]:
     for node in ctx.structure.nodes:
         spec = node.spec
         if spec is not None and not _level_fits(ctx, node, spec):
+            level = min(6, spec.level + _shift(ctx))
             yield _f(
                 ctx,
                 "heading-level",
-                f"Section {_quote(spec)} should be a level-{spec.level} heading "
-                f"({spec.hashes}), not level {node.heading.level}",
+                f"Section {_quote(spec)} should be a level-{level} heading "
+                f"({'#' * level}), not level {node.heading.level}",
                 ctx.heading_span(node.heading),
-                level=spec.level,
+                level=level,
                 setext=node.heading.setext,
             )
 

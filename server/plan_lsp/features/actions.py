@@ -122,7 +122,10 @@ def _missing(schema: Schema, lines: list[str], f: Finding) -> list[Fix]:
         ]
     spec = schema.sections[int(data["spec"])]
     numbers = data.get("numbers")
-    text = section_text(schema, spec, list(numbers) if numbers else None)
+    level = data.get("level")
+    text = section_text(
+        schema, spec, list(numbers) if numbers else None, int(level) if level else None
+    )
     heading = text.split("\n", 1)[0]
     out = [
         Fix(

@@ -131,8 +131,10 @@ def _missing_elsewhere(result: Result, schema: Schema, pos: Pos, snippets: bool)
             continue
         seen.add(sid)
         spec = schema.sections[sid]
-        numbers = f.data.get("numbers")
-        text = section_text(schema, spec, list(numbers) if numbers else None)
+        numbers, level = f.data.get("numbers"), f.data.get("level")
+        text = section_text(
+            schema, spec, list(numbers) if numbers else None, int(level) if level else None
+        )
         heading = text.split("\n", 1)[0]
         where = f.message.partition(" (")[2].rstrip(")") if " (" in f.message else ""
         items.append(
