@@ -498,7 +498,10 @@ def _marker_lines(text: str, first: int = 0) -> list[int]:
     """The lines of ``text`` from line ``first`` on that hold ``<<``, ``{{`` or ``{%`` (found
     with ``str.find``, much faster than a regular expression that may start anywhere)."""
     at: list[int] = []
-    for needle in ("<<", "{{", "{%"):
+    needles: tuple[str, ...] = ("<<",) if "<" in text else ()  # (one character: fastest)
+    if "{" in text:
+        needles += ("{{", "{%")
+    for needle in needles:
         i = text.find(needle)
         while i >= 0:
             at.append(i)

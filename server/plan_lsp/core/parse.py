@@ -26,6 +26,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from itertools import accumulate
+from operator import add
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -415,17 +417,9 @@ class _Walker:
     def __init__(self, text: str) -> None:
         self.lines = lines = text.split("\n")
         self.ascii = text.isascii()
-        offsets = [0]
-        pos = 0
-        if self.ascii:
-            for line in lines:
-                pos += len(line) + 1
-                offsets.append(pos)
-        else:
-            for line in lines:
-                pos += len(line.encode()) + 1
-                offsets.append(pos)
-        self.offsets = offsets
+        # each line's first byte: the lengths so far, plus one line end a line
+        sizes = map(len, lines) if self.ascii else map(len, map(str.encode, lines))
+        self.offsets: list[int] = [0, *map(add, accumulate(sizes), range(1, len(lines) + 1))]
         self.out: list[Record] = []
         self.stack: list[_Frame] = []
         self.quotes = 0
