@@ -81,30 +81,38 @@ def test_a_key_goes_after_the_whole_value_before_it(tmp_path: Path) -> None:
     assert _check(repo)["a.md"] == []
 
 
-def test_an_rfc_with_no_front_matter_is_checked_and_not_given_a_broken_one(
-    tmp_path: Path,
-) -> None:
-    """RFC 0140 put its metadata in a table: every key is missing (reported once each, with no
-    crash), the fix inserts no front matter piecemeal, and the sections are still checked."""
+def test_an_rfc_with_no_front_matter_gets_one_finding_and_the_template_s(tmp_path: Path) -> None:
+    """RFC 0140 put its metadata in a table: one finding names the template's keys (not one per
+    key, no crash), the sections are still checked, and the fix inserts the template's front
+    matter whole, as a new RFC gets it; its `(fill me in …)` values are then fields to fill."""
     table = "| feature | x |\n| --- | --- |\n| start-date | 2022-09-02 |\n\n"
     body = REAL.split("---\n", 2)[2].lstrip("\n")
     prior = body.index("# Prior Art")
-    repo = _repo(tmp_path, {"a.md": table + body[:prior] + body[body.index("# Unresolved") :]})
+    doc = table + body[:prior] + body[body.index("# Unresolved") :]
+    repo = _repo(tmp_path, {"a.md": doc})
     found = _check(repo)["a.md"]
-    keys = [
-        "feature",
-        "start-date",
-        "author",
-        "co-authors",
-        "shepherd-team",
-        "shepherd-leader",
-        "related-issues",
+    unresolved = doc.split("\n").index("# Unresolved Questions") + 1
+    assert [(f["line"], f["message"]) for f in found] == [
+        (
+            1,
+            "Missing front matter (the template's 'feature', 'start-date', 'author', "
+            "'co-authors', 'shepherd-team', 'shepherd-leader', 'related-issues')",
+        ),
+        (
+            unresolved,
+            "Missing section '# Prior art' (after 'Alternatives', before 'Unresolved questions')",
+        ),
     ]
-    assert [f["message"] for f in found] == [
-        *(f"Missing front matter key '{k}'" for k in keys),
-        "Missing section '# Prior art' (after 'Alternatives', before 'Unresolved questions')",
+    assert _run(repo, "check", "--no-cache", "--fix", "rfcs/a.md").returncode == 0
+    text = (repo / "rfcs" / "a.md").read_text("utf-8")
+    template = (NIX / ".plan-templates" / "rfc.md").read_text("utf-8")
+    front = template[: template.index("plan-lsp:")] + "---\n"
+    assert text.startswith(front + "\n" + table)
+    assert [(f["code"], f["line"]) for f in _check(repo)["a.md"]] == [
+        ("unresolved-field", 2),
+        ("unresolved-field", 3),
+        ("empty-section", text.split("\n").index("# Prior art") + 1),
     ]
-    assert [f["fix"] is None for f in found] == [True] * len(keys) + [False]
 
 
 def test_fill_me_in_left_is_a_field_and_the_template_s_other_notes_may_stay(

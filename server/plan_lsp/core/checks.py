@@ -774,8 +774,21 @@ def check_front_matter(ctx: Context) -> Iterator[Finding]:
         if m is not None:
             value = (m.group(2) or "").partition(" #")[0].strip()
             have[m.group(1)] = (n, lines[n].find(value, len(m.group(1)) + 1) if value else 0, value)
+    if not end:
+        # No front matter at all (NixOS RFC 0140 put its metadata in a table): one finding.
+        required = [fk.key for fk in keys if not fk.optional]
+        if required:
+            yield _f(
+                ctx,
+                "missing-section",
+                f"Missing front matter (the template's {', '.join(map(repr, required))})",
+                ctx.line_span(0),
+                section="front matter",
+                front_matter=True,
+            )
+        return
     # Where a missing key goes: after the template's key before it (and that key's indented or
-    # listed lines), else first; only into front matter the document has.
+    # listed lines), else first.
     after = 1
     for fk in keys:
         got = have.get(fk.key)
@@ -788,7 +801,7 @@ def check_front_matter(ctx: Context) -> Iterator[Finding]:
                     ctx.line_span(0),
                     section=fk.key,
                     front=fk.key,
-                    **({"line": after} if end else {}),
+                    line=after,
                 )
             continue
         n, col, value = got

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from plan_lsp.core.codes import Finding
 from plan_lsp.core.engine import Result
-from plan_lsp.core.outline import FIELD_RE
+from plan_lsp.core.outline import FIELD_RE, front_matter_end
 from plan_lsp.core.schema import _FRONT_LINE, Schema, title_key
 from plan_lsp.core.text import Pos, Span, TextEdit
 from plan_lsp.features.insertions import section_text
@@ -83,14 +83,22 @@ def _insert_at(lines: list[str], line: int, text: str) -> TextEdit:
 def _missing(schema: Schema, lines: list[str], f: Finding) -> list[Fix]:
     data = f.data
     line = int(data.get("line", 0))
+    front = schema.rendered[: front_matter_end(schema.rendered)]
+    if data.get("front_matter"):  # none at all: the template's, as a new document gets it
+        return [
+            Fix(
+                "Insert the template's front matter",
+                (_insert_at(lines, 0, "\n".join(front) + "\n"),),
+                (f,),
+                preferred=True,
+            )
+        ]
     if "front" in data:  # a key of the template's YAML front matter
-        if "line" not in data:
-            return []  # the document has no front matter to put it in
         key = str(data["front"])
         text = next(
             (
                 raw.rstrip()
-                for raw in (schema.source.front or "").split("\n")
+                for raw in front
                 if (m := _FRONT_LINE.match(raw.rstrip())) is not None and m.group(1) == key
             ),
             f"{key}:",
