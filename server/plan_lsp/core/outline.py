@@ -432,10 +432,10 @@ def _labels(raw: str, line: int) -> list[Labeled]:
     vs, ve = m.start("value"), m.end("value")
     while True:
         value = raw[vs:ve]
-        more = _MORE_LABEL.search(value)
+        more = _MORE_LABEL.search(value) if "|" in value else None
         end = vs + more.start() if more is not None else ve
         text = raw[vs:end]
-        c = _TRAILING_COMMENT.search(text)
+        c = _TRAILING_COMMENT.search(text) if "<!--" in text else None
         if c is not None:
             text = text[: c.start()]
         out.append(
