@@ -120,6 +120,9 @@ def _table_doubt(text: str) -> bool:
             return True  # a quote marker on one of the two lines only
         if "|" not in row or body[:1] in _BLOCK_OPENERS:
             return True
+        lead = row.lstrip(" >")
+        if lead[:1] == "-" and lead[1:2] in ("", " "):
+            return True  # ``- |---|``: a list item for markdown-it, a delimiter row for pulldown
         cells = (c.strip(" >") for c in row.split("|"))
         if any(c and not _DELIMITER_CELL.fullmatch(c) for c in cells):
             return True  # a cell such as ``- --``: no table for markdown-it, one for pulldown-cmark
