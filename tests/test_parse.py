@@ -103,6 +103,8 @@ FOUND = [
     "x <!--\n[a](b.md#c) [l](a.md)\n]---><div>\n",
     # a quote continued on a line indented as code (markdown-it's way)
     "># \n    > ",
+    # a reference definition whose label runs over lines (spec examples run together)
+    "- foo\n\n      bar\n[\nfoo\n]: /url\nbar\n",
     # a delimiter row opening with '- ': a list item for markdown-it
     "a~~~~~~|---|\n- |---|\n#---🔐\n\n\\",
 ]

@@ -89,6 +89,8 @@ _ASCII_REFERENCE_CHARS = "\t\0\r\x0b\x0c\x1c\x1d\x1e\x1f"
 # (Line patterns start with ``\n`` and are searched in the text after one: a literal first
 # character is found several times faster than ``^`` in multi-line mode.)
 _DEFINITION = re.compile(r"\n[ >*+\-.)0-9]*\[[^\n]*\]:")
+_OPEN_LABEL = re.compile(r"\n[ >*+\-.)0-9]*\[[^\]\n]*\n")
+"""A line opening a bracket it does not close: maybe a definition whose label runs on."""
 _INDENTED_OPENER = re.compile(r"\n(?:[ >]*>)? {4,}[-#*+0-9<`~=_>|]")
 """A block opener indented four spaces or more, after any
 quote markers or none (below a list item's paragraph, markdown-it may take ``    # x`` or
@@ -139,7 +141,13 @@ def reference_only(text: str) -> bool:
     elif _REFERENCE_CHARS.search(text) is not None:
         return True
     return (
-        ("]:" in text and _DEFINITION.search("\n" + text) is not None)
+        (
+            "]:" in text
+            and (
+                _DEFINITION.search("\n" + text) is not None
+                or _OPEN_LABEL.search("\n" + text) is not None
+            )
+        )
         or ("    " in text and _INDENTED_OPENER.search("\n" + text) is not None)
         or _table_doubt(text)
     )
