@@ -18,6 +18,7 @@ from plan_lsp.core import engine, kinds
 from plan_lsp.core.checks import Finding
 from plan_lsp.core.outline import parse
 from plan_lsp.core.placeholders import compile_syntax, find
+from test_cli import run as cli_run
 
 CORPUS = Path(__file__).parent / "corpus"
 
@@ -173,7 +174,6 @@ def test_title_patterns_and_placeholders_match_in_linear_time() -> None:
 def test_spec_kit_repository_checked_with_no_set_up(tmp_path: Path) -> None:
     import shutil
     import subprocess
-    import sys
 
     shutil.copytree(CORPUS / "speckit", tmp_path / "repo")
     out = subprocess.run(
@@ -213,7 +213,6 @@ def test_files_no_template_claims_are_listed_with_the_reason(tmp_path: Path) -> 
     import json
     import shutil
     import subprocess
-    import sys
 
     shutil.copytree(CORPUS / "nygard", tmp_path / "repo")
     (tmp_path / "repo" / "README.md").write_text("# GOV.UK AWS\n\nNotes.\n", "utf-8")
@@ -247,7 +246,6 @@ def test_completion_on_a_heading_line_offers_missing_sections_where_they_belong(
 def test_links_resolve_as_github_does(tmp_path: Path) -> None:
     import shutil
     import subprocess
-    import sys
 
     from plan_lsp.core.links import anchors, slug
 
@@ -335,7 +333,6 @@ def test_optional_in_a_comment_opening_the_section_and_title_prefixes() -> None:
 def test_front_matter_rendered_required_and_choices_enumerated(tmp_path: Path) -> None:
     import shutil
     import subprocess
-    import sys
 
     from plan_lsp.core.text import Pos
     from plan_lsp.features.completion import complete
@@ -419,22 +416,11 @@ def test_guidance_left_verbatim_in_a_real_rfc_is_reported_once() -> None:
 
 
 def test_a_never_edited_scaffold_does_not_pass_check(tmp_path: Path) -> None:
-    import json
-    import shutil
-    import subprocess
-    import sys
-
     repo = tmp_path / "repo"
     shutil.copytree(CORPUS / "rust-rfc", repo)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "plan_lsp", *args],
-            cwd=repo,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        return cli_run(*args, cwd=repo)
 
     made = run("new", "text/9999-my-feature.md", "--template", "rfc")
     assert made.returncode == 0, made.stderr
@@ -491,13 +477,7 @@ def test_a_never_edited_scaffold_of_each_real_template_fails_check(
     [name] = [p.stem for p in (tmp_path / ".plan-templates").glob("*.md")]
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "plan_lsp", *args],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        return cli_run(*args, cwd=tmp_path)
 
     assert run("new", "doc.md", "--template", name).returncode == 0
     checked = run("check", "--template", name, "--format", "json", "doc.md")
