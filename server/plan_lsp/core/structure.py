@@ -123,26 +123,27 @@ def _place(outline: Outline, schema: Schema, forced: dict[int, SectionSpec]) -> 
     title = schema.title
     at_level: set[int] = set()
     """Sections some heading of the document matches at the template's own level."""
-    for sec in outline.sections:
-        h = sec.heading
-        if h is None:
-            continue
-        block = sec.block
-        cands = block.cache.get(key)
-        if cands is None:
-            cands = index.candidates(h.title)
-            block.cache[key] = cands
-        at_level.update(c.id for c in cands if c.level == h.level)
+    headed: list[tuple[int, Heading, list[SectionSpec]]] = []
     for i, sec in enumerate(outline.sections):
         h = sec.heading
         if h is None:
             continue
-        cands = sec.block.cache[key]
+        cache = sec.block.cache
+        cands = cache.get(key)
+        if cands is None:
+            cands = cache[key] = index.candidates(h.title)
+        if cands:
+            level = h.level
+            at_level.update(c.id for c in cands if c.level == level)
+        headed.append((i, h, cands))
+    for i, h, cands in headed:
         spec: SectionSpec | None = None
         # Expected here: a child of the nearest matched ancestor at a lower heading level.
-        context = [p for p in stack if p.level < h.level]
-        ancestors = [p.spec.id for p in reversed(context) if p.spec is not None]
-        parent_id = ancestors[0] if ancestors else None
+        parent_id = None
+        for p in reversed(stack):
+            if p.spec is not None and p.level < h.level:
+                parent_id = p.spec.id
+                break
         if cands:
             # A pattern matches only at its own level under its own parent. A literal section
             # deeper than the template's and under another parent is that section only when
@@ -157,7 +158,8 @@ def _place(outline: Outline, schema: Schema, forced: dict[int, SectionSpec]) -> 
                     and (c.parent == parent_id or h.level < c.level or c.id not in at_level)
                 )
             ]
-        if i in forced:
+        renamed = i in forced
+        if renamed:
             spec = forced[i]
         elif not nodes and title is not None and h.level == title.level and i <= 1:
             # The first heading of a claimed document is its title, whatever its words.
@@ -176,7 +178,7 @@ def _place(outline: Outline, schema: Schema, forced: dict[int, SectionSpec]) -> 
         while stack[-1].level >= level:
             stack.pop()
         parent = stack[-1]
-        node = Placed(i, h, spec, level, parent, renamed=i in forced)
+        node = Placed(i, h, spec, level, parent, renamed=renamed)
         if spec is not None:
             ck = (id(parent), spec.id)
             counts[ck] = node.ordinal = counts.get(ck, 0) + 1
