@@ -496,3 +496,33 @@ def test_a_never_edited_scaffold_of_each_real_template_fails_check(
     found = [f for doc in json.loads(again.stdout)["files"] for f in doc["findings"]]
     assert "unedited-document" not in [f["code"] for f in found]
     assert len([f for f in found if "unchanged" in f["message"]]) == len(unchanged) - 1
+
+
+def test_a_never_edited_scaffold_of_a_template_of_comments_alone_fails_check(
+    tmp_path: Path,
+) -> None:
+    """A template whose sections hold only guidance comments (sections that may stay empty):
+    its scaffold, never edited, is still one `unedited-document` error; one written section
+    (even beside its comment) ends it, and the others left as they are say nothing."""
+    (tmp_path / ".plan-templates").mkdir()
+    (tmp_path / ".plan-templates" / "note.md").write_text(
+        "---\nplan-lsp:\n  applies-to: ['notes/*.md']\n---\n# {{TITLE}}\n\n## Context\n\n"
+        "<!-- What is the issue we are seeing? -->\n\n## Decision\n\n"
+        "<!-- What do we do about it? -->\n\n## Consequences (optional)\n\n"
+        "<!-- What becomes easier or harder? -->\n",
+        "utf-8",
+    )
+    made = cli_run("new", "notes/a.md", "--template", "note", "--set", "TITLE=Cache", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    checked = cli_run("check", "notes/a.md", cwd=tmp_path)
+    assert (checked.returncode, checked.stdout) == (
+        1,
+        "notes/a.md:1:1: error unedited-document Nothing written yet: all 2 sections with "
+        "text from the template still hold it, unchanged\n",
+    )
+    doc = tmp_path / "notes" / "a.md"
+    text = doc.read_text("utf-8")
+    comment = "<!-- What do we do about it? -->"
+    doc.write_text(text.replace(comment, comment + "\nWe keep a cache."), "utf-8")
+    checked = cli_run("check", "notes/a.md", cwd=tmp_path)
+    assert (checked.returncode, checked.stdout) == (0, "")

@@ -478,33 +478,45 @@ def _empty_nodes(
         yield node, spec
 
 
-def _compared_nodes(ctx: Context) -> Iterator[tuple[Placed, SectionSpec, bool]]:
-    """Required (or present optional) sections the template gives its own text, each with
-    whether its text is still that text, word for word once HTML comments are set aside. Not
-    the sections the metadata lists under ``boilerplate`` (fixed text meant to stay), nor those
-    the template gives no text (only a comment, or nothing) or text holding fields (fields left
-    in it are reported as fields)."""
+def _compared_nodes(ctx: Context) -> Iterator[tuple[Placed, SectionSpec, bool, bool]]:
+    """Required (or present optional) sections the template gives text, each with whether its
+    text is still that text and whether that is reported on its own. Text is compared word
+    for word, HTML comments set aside; a section the template gives only a comment is compared
+    comments included, and counts only towards the whole document being unedited (it may be
+    left empty). Not the sections the metadata lists under ``boilerplate`` (fixed text meant to
+    stay), nor those the template gives nothing or text holding fields (fields left in it are
+    reported as fields)."""
     lines = ctx.outline.lines
     title = ctx.schema.title
     for node in ctx.structure.nodes:
         spec = node.spec
-        if spec is None or not spec.has_body or spec.boilerplate:
-            continue
-        sec = ctx.outline.sections[node.index]
-        if spec is title or spec.repeat or spec.repeatable or not sec.has_content:
+        if spec is None or spec.boilerplate or spec is title or spec.repeat or spec.repeatable:
             continue  # a repeated section's template text is its first instance's
-        raw = ctx.schema.body(spec)
-        want = _template_words(raw)
-        if not want or "<<" in want or _checklist(raw):
-            continue
+        sec = ctx.outline.sections[node.index]
+        if spec.has_body:
+            if not sec.has_content:
+                continue  # empty: reported as empty
+            raw = ctx.schema.body(spec)
+            want = _template_words(raw)
+            if not want or "<<" in want or _checklist(raw):
+                continue
+            alone, strip = True, True
+        else:
+            raw = ctx.schema.body(spec)
+            if "<!--" not in raw or node.children or ctx.is_optional(spec):
+                continue
+            want = _words(raw)
+            if "<<" in want:
+                continue
+            alone, strip = False, False
         # Kept with the section's block, so a keystroke elsewhere compares nothing again.
         cache = sec.block.cache
-        key = ("same-text", want)
+        key = ("same-text", strip, want)
         same = cache.get(key)
         if same is None:
-            got = _words(_uncommented("\n".join(lines[sec.body_start : sec.end])))
-            same = cache[key] = got == want
-        yield node, spec, same
+            got = "\n".join(lines[sec.body_start : sec.end])
+            same = cache[key] = _words(_uncommented(got) if strip else got) == want
+        yield node, spec, same, alone
 
 
 @functools.lru_cache(maxsize=512)
@@ -560,8 +572,8 @@ def check_empty(ctx: Context) -> Iterator[Finding]:
             end=node.end,
         )
     compared = list(_compared_nodes(ctx))
-    for node, spec, unchanged in compared:
-        if unchanged:
+    for node, spec, unchanged, alone in compared:
+        if unchanged and alone:
             yield _f(
                 ctx,
                 "empty-section",
@@ -570,7 +582,7 @@ def check_empty(ctx: Context) -> Iterator[Finding]:
                 spec=spec.id,
                 unchanged=True,
             )
-    if compared and all(unchanged for _, _, unchanged in compared):
+    if compared and all(unchanged for _, _, unchanged, _ in compared):
         title = ctx.structure.instances(ctx.schema.title) if ctx.schema.title else []
         n = len(compared)
         yield _f(
