@@ -457,6 +457,8 @@ def _empty_nodes(
     yet due (KEP's beta questions in an alpha KEP), one skipped among answered ones is an
     omission. With ``every_question`` (a Status that wants no empty section), each counts."""
     sections = ctx.outline.sections
+    answered: dict[int, bool] = {}
+    """Per parent (by id): whether a question under it is answered (found once a parent)."""
     for node in ctx.structure.nodes:
         spec = node.spec
         if spec is None or node.children or ctx.is_optional(spec):
@@ -465,15 +467,17 @@ def _empty_nodes(
             continue
         if sections[node.index].has_content:
             continue
-        if not spec.has_body and not every_question and node.parent is not None:
-            answered = any(
-                kid.spec is not None
-                and _asks(kid.spec)
-                and not kid.children
-                and sections[kid.index].has_content
-                for kid in node.parent.children
-            )
-            if not answered:
+        parent = node.parent
+        if not spec.has_body and not every_question and parent is not None:
+            if id(parent) not in answered:
+                answered[id(parent)] = any(
+                    kid.spec is not None
+                    and _asks(kid.spec)
+                    and not kid.children
+                    and sections[kid.index].has_content
+                    for kid in parent.children
+                )
+            if not answered[id(parent)]:
                 continue
         yield node, spec
 
@@ -1033,15 +1037,18 @@ def _without_covered_links(
     gone = {id(f) for f in found if mended(f)}
     # Below each mended entry: the list lines indented deeper than it, up to the first line
     # that is not (a blank line, or the list going back out).
+    # A mended entry inside an earlier one's nest adds nothing: its own nest lies within.
     nested: set[int] = set()
+    reach = 0
     for line in sorted({f.span.start.line for f in found if id(f) in gone}):
-        if not 0 <= line < len(lines):
+        if not reach <= line < len(lines):
             continue
         depth = _indent(lines[line])
         at = line + 1
         while at < len(lines) and lines[at].strip() and _indent(lines[at]) > depth:
             nested.add(at)
             at += 1
+        reach = at
     return [f for f in found if id(f) not in gone and not (own(f) and f.span.start.line in nested)]
 
 

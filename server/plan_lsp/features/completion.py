@@ -135,22 +135,26 @@ def _missing_elsewhere(result: Result, schema: Schema, pos: Pos, snippets: bool)
         text = section_text(
             schema, spec, list(numbers) if numbers else None, int(level) if level else None
         )
-        heading = text.split("\n", 1)[0]
         where = f.message.partition(" (")[2].rstrip(")") if " (" in f.message else ""
-        items.append(
-            Item(
-                heading,
-                "section",
-                to_snippet(text) if snippets else text,
-                span,
-                snippet=snippets,
-                detail=f"missing section; belongs {where}" if where else "missing section",
-                documentation=text,
-                sort=f"{sid:04d}",
-                filter=heading,
-            )
-        )
+        detail = f"missing section; belongs {where}" if where else "missing section"
+        items.append(_section_item(text, sid, span, snippets, detail))
     return items
+
+
+def _section_item(text: str, sid: int, span: Span, snippets: bool, detail: str) -> Item:
+    """A section to insert (``text``, its heading first) over ``span``."""
+    heading = text.split("\n", 1)[0]
+    return Item(
+        heading,
+        "section",
+        to_snippet(text) if snippets else text,
+        span,
+        snippet=snippets,
+        detail=detail,
+        documentation=text,
+        sort=f"{sid:04d}",
+        filter=heading,
+    )
 
 
 def _without_heading(outline: Outline, line: int) -> Outline:
@@ -305,18 +309,6 @@ def _sections(st: Structure, schema: Schema, pos: Pos, before: str, snippets: bo
             continue
         seen.add(key)
         text = section_text(schema, spec, numbers)
-        heading = text.split("\n", 1)[0]
-        items.append(
-            Item(
-                heading,
-                "section",
-                to_snippet(text) if snippets else text,
-                span,
-                snippet=snippets,
-                detail="next numbered section" if numbers else "missing section",
-                documentation=text,
-                sort=f"{spec.id:04d}",
-                filter=heading,
-            )
-        )
+        detail = "next numbered section" if numbers else "missing section"
+        items.append(_section_item(text, spec.id, span, snippets, detail))
     return items
