@@ -158,3 +158,65 @@ async def test_pulled_settings_equal_to_the_initialization_options_change_nothin
         logs = await _indexed(client)
         assert sum(m.startswith("plan-lsp settings:") for m in logs) == 2
         assert client.diagnostic_refresh_count == 1
+
+
+async def test_unchanged_settings_sent_again_change_nothing(tmp_path: Path) -> None:
+    """An editor sends ``workspace/didChangeConfiguration`` after a change of any setting (any
+    extension's): settings equal to those in force, sent or pulled, start no index build, no
+    re-check, no reload; changed ones still do all of that."""
+    import asyncio
+
+    editor = {"severity": {"heading-level": "hint"}, "maxDiagnostics": 500}
+    (tmp_path / "plans").mkdir()
+    (tmp_path / "plans" / "b-plan.md").write_text(DEMOTED, "utf-8")
+    doc = (tmp_path / "a-plan.md").as_uri()
+    caps = capabilities()
+    caps.window = types.WindowClientCapabilities(work_done_progress=True)
+    async with session(
+        caps, root=str(tmp_path), init_options=editor, configuration=editor
+    ) as client:
+        open_doc(client, doc, DEMOTED)
+        got = await diagnostics(client, doc, version=1)
+        assert _levels(got) == [("heading-level", types.DiagnosticSeverity.Hint)]
+        await _indexed(client)
+
+        def state() -> tuple[int, int, int, int]:
+            logs = [m.message for m in client.log_messages]
+            return (
+                len(client.progress_reports),  # window/workDoneProgress/create
+                sum("plan-lsp: indexed" in m for m in logs),
+                sum(m.startswith("plan-lsp settings:") for m in logs),
+                len(client.published),  # type: ignore[attr-defined]
+            )
+
+        before = state()
+        assert before[:3] == (1, 1, 1)
+        # The same settings, sent: in full, with a default set explicitly, with the extension's
+        # own settings beside them; then announced without settings (pulled again).
+        for sent in (
+            editor,
+            {**editor, "optionalSections": [], "diagnosticsScope": "openFiles"},
+            {**editor, "trace": {"server": "verbose"}},
+        ):
+            client.workspace_did_change_configuration(
+                types.DidChangeConfigurationParams(settings={"planLsp": sent})
+            )
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        # A request answered after the notifications were handled, then longer than the
+        # index's rebuild delay and a re-check: nothing happened meanwhile.
+        await client.protocol.send_request_async("planLsp/text", {"textDocument": {"uri": "x:"}})
+        await asyncio.sleep(1.5)
+        assert state() == before
+        # Other settings: re-checked, indexed again.
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(
+                settings={"planLsp": {**editor, "severity": {"heading-level": "error"}}}
+            )
+        )
+        got = await diagnostics(client, doc, version=1, after=before[3])
+        assert _levels(got) == [("heading-level", types.DiagnosticSeverity.Error)]
+        for _ in range(400):
+            if state()[1] == 2:
+                break
+            await asyncio.sleep(0.025)
+        assert state()[:3] == (2, 2, 2)

@@ -143,9 +143,6 @@ class PlanLanguageServer(LanguageServer):
         """Whether a check of ``dirty`` documents is already queued on the event loop."""
         self.tasks: set[asyncio.Task[Any]] = set()
         """Background tasks, kept referenced until done."""
-        self.applied_settings: dict[str, Any] | None = None
-        """The editor's ``planLsp`` settings last applied (initialization options, then pulled
-        or sent ones)."""
 
     @property
     def encoding(self) -> str:

@@ -170,6 +170,8 @@ class Workspace:
         """The editor's settings, and the keys it sets to other than their default."""
         self.folder_settings: dict[str, settings.Settings] = {}
         """Settings in force per workspace folder (its configuration file, the editor's over)."""
+        self.composed = False
+        """Whether :meth:`compose_settings` has run (settings are in force)."""
         self.configs: dict[str, Config] = {}
         """Configuration files by folder (found from the folder upwards)."""
         self.config_reported: set[str] = set()
@@ -192,11 +194,17 @@ class Workspace:
     # -- settings and kinds ----------------------------------------------------------------
 
     def apply_settings(self, raw: Any) -> Recheck:
-        """New settings (the ``planLsp`` object): every document is checked again."""
+        """New settings (the ``planLsp`` object): every document is checked again — unless
+        they are those in force (the same settings, set the same way: clients send them again
+        after changes that leave them as they were, and pull them right after
+        ``initialize``), which change nothing: an empty :class:`Recheck`."""
         new, problems = settings.parse(raw)
+        editor = (new, settings.explicit_keys(raw, new))
+        if self.composed and editor == self.editor:
+            return Recheck()
         for problem in problems:
             self.reporter.log(f"plan-lsp settings: {problem}", "warning")
-        self.editor = (new, settings.explicit_keys(raw, new))
+        self.editor = editor
         return self.compose_settings()
 
     def compose_settings(self) -> Recheck:
@@ -214,6 +222,7 @@ class Workspace:
             if first is None:
                 first = merged
         self.settings = first if first is not None else editor
+        self.composed = True
         self.kinds_stale = True  # loaded on next use (or by the warm-up after initialize)
         self.generation += 1
         self.reporter.log(f"plan-lsp settings: {self.settings}")

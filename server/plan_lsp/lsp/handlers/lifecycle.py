@@ -27,7 +27,6 @@ def initialize(ls: PlanLanguageServer, params: types.InitializeParams) -> None:
         opts = opts[SECTION]
     ls.ws.init_options = opts if isinstance(opts, dict) else None
     ls.ws.apply_settings(ls.ws.init_options)
-    ls.applied_settings = ls.ws.init_options
     ls.log(f"plan-lsp {__version__} on Python {sys.version.split()[0]}; encoding {ls.encoding}")
 
 
@@ -57,9 +56,10 @@ def did_change_workspace_folders(
     ls.recheck(ls.ws.config_changed())
 
 
-async def _pull_configuration(ls: PlanLanguageServer) -> None:
+async def _pull_configuration(ls: PlanLanguageServer) -> bool:
+    """Pull the ``planLsp`` settings and apply them; whether they changed anything."""
     if not ls.client_supports("workspace.configuration", False):
-        return
+        return False
     try:
         got = await asyncio.wait_for(
             ls.workspace_configuration_async(
@@ -69,21 +69,24 @@ async def _pull_configuration(ls: PlanLanguageServer) -> None:
         )
     except Exception as exc:
         ls.log(f"plan-lsp: could not read settings: {exc}", types.MessageType.Warning)
-        return
+        return False
     raw = got[0] if got else None
     if isinstance(raw, dict):
-        _apply(ls, {**(ls.ws.init_options or {}), **raw})
+        return _apply(ls, {**(ls.ws.init_options or {}), **raw})
+    return False
 
 
-def _apply(ls: PlanLanguageServer, raw: dict[str, Any]) -> None:
-    """Settings from the editor, unless they are those in force: the settings pulled right
-    after ``initialize`` are most often the initialization options again, and applying them
-    would reload the templates and make the client pull every diagnostic again (the first
-    squiggle waited for that second round)."""
-    if raw == ls.applied_settings:
-        return
-    ls.applied_settings = raw
-    ls.recheck(ls.ws.apply_settings(raw))
+def _apply(ls: PlanLanguageServer, raw: dict[str, Any]) -> bool:
+    """Settings from the editor, unless they are those in force (then nothing happens, and
+    False): the settings pulled right after ``initialize`` are most often the initialization
+    options again, and applying them would reload the templates and make the client pull
+    every diagnostic again (the first squiggle waited for that second round); and clients send
+    ``workspace/didChangeConfiguration`` for changes that leave ours as they were."""
+    stale = ls.ws.apply_settings(raw)
+    if not stale:
+        return False
+    ls.recheck(stale)
+    return True
 
 
 async def _watch_parent(ls: PlanLanguageServer, pid: int) -> None:
@@ -105,13 +108,15 @@ async def did_change_configuration(
     ls: PlanLanguageServer, params: types.DidChangeConfigurationParams
 ) -> None:
     """``workspace/didChangeConfiguration``: new settings (sent, or pulled with
-    ``workspace/configuration``); every document re-checked."""
+    ``workspace/configuration``); every document re-checked and the workspace indexed again.
+    Settings equal to those in force change nothing."""
     raw = params.settings
     if isinstance(raw, dict) and isinstance(raw.get(SECTION), dict):
-        _apply(ls, {**(ls.ws.init_options or {}), **raw[SECTION]})
+        changed = _apply(ls, {**(ls.ws.init_options or {}), **raw[SECTION]})
     else:
-        await _pull_configuration(ls)
-    plans.initialized(ls)  # index the workspace's plans in the background
+        changed = await _pull_configuration(ls)
+    if changed:
+        plans.initialized(ls)  # index the workspace's plans again, in the background
 
 
 async def _watch_templates(ls: PlanLanguageServer) -> None:
