@@ -785,7 +785,8 @@ METHOD = [
     "completion asked at its end. *after <<*: a line `See <<` typed below that paragraph, "
     "completion asked after `<<`. *idle*: asked again and again with the document already "
     "checked. *typed*: the trigger character (space, `<`) deleted (diagnostics awaited), typed "
-    "again and completion asked at once, as an editor does: it includes checking that edit.",
+    "again and completion asked at once, as an editor does (the server answers it before checking "
+    "that edit when it needs no check; the edit's diagnostics are awaited after).",
     "- **first open → diagnostics**: a plan of 2,500 or 25,000 lines opened (`didOpen`, a new "
     "URI each time) in a running server (an empty workspace folder, so no workspace index runs) "
     "that has already checked one 250-line plan, to its "
@@ -817,7 +818,8 @@ METHOD = [
     "after 200 corpus plans are opened and their diagnostics received.",
     "- **inlay hints** (`bench/living.py`): `textDocument/inlayHint` for the whole document (task "
     "progress on every phase and step), *idle* with the document checked, *typed* sent right "
-    "after a one-character `didChange` (so it includes checking that edit).",
+    "after a one-character `didChange` (answered from the edit's outline, before the edit is "
+    "checked).",
     "- **workspace index** (`bench/living.py`): a workspace folder holding the 1,000 check-corpus "
     "plans; the client supports work-done progress; from `initialized` to the `$/progress` "
     "`end`; resident size once it ended. *While indexing* (a second server): keystrokes in "

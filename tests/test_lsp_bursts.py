@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from raw_client import RawServer, frame
 from support import complete_plan
 
@@ -66,3 +68,68 @@ def test_a_burst_of_changes_is_checked_once_at_its_newest_version() -> None:
         ]
     assert versions == sorted(versions)
     assert len(versions) <= 3, versions  # not one check per keystroke
+
+
+def test_a_request_sent_with_an_edit_is_answered_before_that_edits_diagnostics() -> None:
+    """An editor sends a keystroke and the completion it triggers back to back. The check of the
+    edit waits until the messages already on their way are handled (the completion's bytes arrive
+    in two pieces here, 5 ms apart), so the completion is answered first; the diagnostics of that
+    version still follow."""
+    text = complete_plan()
+    line = text.split("\n").index("Sign in by password or passkey.")
+    with RawServer() as server:
+        server.initialize()
+        server.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": URI, "languageId": "markdown", "version": 1, "text": text}},
+        )
+        server.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+        server.drain()
+        server.seen.clear()
+        change = frame(
+            {
+                "jsonrpc": "2.0",
+                "method": "textDocument/didChange",
+                "params": {
+                    "textDocument": {"uri": URI, "version": 2},
+                    "contentChanges": [
+                        {
+                            "range": {
+                                "start": {"line": line, "character": 0},
+                                "end": {"line": line, "character": 0},
+                            },
+                            "text": "See <<",
+                        }
+                    ],
+                },
+            }
+        )
+        ask = frame(
+            {
+                "jsonrpc": "2.0",
+                "id": 7,
+                "method": "textDocument/completion",
+                "params": {
+                    "textDocument": {"uri": URI},
+                    "position": {"line": line, "character": 6},
+                },
+            }
+        )
+        server.send(change + ask[:30])
+        time.sleep(0.005)
+        server.send(ask[30:])
+        answer = server.wait(lambda m: m.get("id") == 7)
+        before = [
+            m
+            for m in server.seen
+            if m.get("method") == "textDocument/publishDiagnostics" and m["params"]["version"] == 2
+        ]
+        # The diagnostics of version 2 still come, after the answer.
+        server.wait(
+            lambda m: (
+                m.get("method") == "textDocument/publishDiagnostics" and m["params"]["version"] == 2
+            )
+        )
+    labels = [i["label"] for i in answer["result"]["items"]]
+    assert labels and all(x.startswith("<<") and x.endswith(">>") for x in labels), labels
+    assert before == [], "the edit was checked and published before the request was answered"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from plan_lsp.core import checks
@@ -27,14 +27,44 @@ class Options:
     """Cap on findings (0: none); past it one final 'N more' finding is added."""
 
 
-@dataclass
 class Result:
-    """A checked document: its outline, kind, matched structure and findings."""
+    """A checked document: its outline, kind, matched structure and findings. The structure
+    and the findings are worked out when first asked for: a completion typed right after an
+    edit (fields after ``<<``, a value after ``**Status:**``) needs only the outline and the
+    kind, and answers before the checks it does not need run."""
 
-    outline: Outline
-    kind: Kind | None
-    findings: list[Finding]
-    structure: Structure | None = None
+    __slots__ = ("_findings", "_structure", "_work", "kind", "outline")
+
+    def __init__(
+        self,
+        outline: Outline,
+        kind: Kind | None,
+        findings: list[Finding] | None = None,
+        structure: Structure | None = None,
+        work: Callable[[Result], list[Finding]] | None = None,
+    ) -> None:
+        self.outline = outline
+        self.kind = kind
+        self._structure = structure
+        self._findings = findings
+        self._work = work
+
+    @property
+    def structure(self) -> Structure | None:
+        if self._structure is None and self.kind is not None:
+            self._structure = match(self.outline, self.kind.schema)
+        return self._structure
+
+    @property
+    def findings(self) -> list[Finding]:
+        if self._findings is None:
+            self._findings = self._work(self) if self._work is not None else []
+            self._work = None
+        return self._findings
+
+    def __repr__(self) -> str:
+        kind = self.kind.name if self.kind is not None else None
+        return f"Result(kind={kind!r}, lines={len(self.outline.lines)})"
 
 
 def check(
@@ -50,24 +80,29 @@ def check(
 ) -> Result:
     """Check ``text``; ``force`` checks it as that kind whatever it looks like. With ``lookup``
     (what exists beside the document), relative links are checked too, root-relative ones
-    (``/docs/x.md``) from ``root``, the repository's root."""
+    (``/docs/x.md``) from ``root``, the repository's root. The structure and findings are
+    worked out on first use (see :class:`Result`)."""
     opts = options or Options()
     outline = outline if outline is not None else parse(text)
     kind = force or detect(outline, path, kinds, dict(opts.globs) if opts.globs else None)
     if kind is None:
         return Result(outline, None, [])
-    structure = match(outline, kind.schema)
-    findings = checks.run(
-        outline,
-        kind.schema,
-        structure=structure,
-        optional=frozenset(title_key(t) for t in opts.optional),
-        severity=opts.severity,
-        path=path,
-        lookup=lookup,
-        root=root,
-    )
-    return Result(outline, kind, cap(findings, opts.max_findings), structure)
+    schema = kind.schema
+
+    def work(result: Result) -> list[Finding]:
+        findings = checks.run(
+            outline,
+            schema,
+            structure=result.structure,
+            optional=frozenset(title_key(t) for t in opts.optional),
+            severity=opts.severity,
+            path=path,
+            lookup=lookup,
+            root=root,
+        )
+        return cap(findings, opts.max_findings)
+
+    return Result(outline, kind, work=work)
 
 
 def cap(findings: list[Finding], limit: int) -> list[Finding]:

@@ -73,11 +73,11 @@ def complete(
             )
             for i, s in enumerate(scaffolds)
         ]
-    if result.kind is None or result.structure is None:
+    if result.kind is None:
         return []
     schema = result.kind.schema
     m = _FIELD_PREFIX.search(before)
-    if m is not None:
+    if m is not None:  # fields: from the template and the outline (no structure, no checks)
         return _fields(result, schema, pos, line, pos.character - len(m.group(0)))
     if 0 < pos.line < result.outline.front - 1:
         # A front matter value: the choices the template gives for that key.
@@ -105,10 +105,13 @@ def complete(
         return []
     items: list[Item] = []
     if _HEADING_PREFIX.match(before) and (not before.strip() or before.lstrip().startswith("#")):
-        structure = result.structure
         if any(h.line == pos.line for h in result.outline.headings):
             # The heading being typed is not part of the document's structure yet.
             structure = match(_without_heading(result.outline, pos.line), schema)
+        elif (matched := result.structure) is not None:
+            structure = matched
+        else:
+            return []
         offered = _sections(structure, schema, pos, before, snippets)
         if not offered:
             # Not the place of any missing section: still offer them, saying where each belongs.

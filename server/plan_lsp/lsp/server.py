@@ -44,6 +44,10 @@ _LEVELS = {
 }
 
 
+MAX_DEFER = 0.05
+"""Seconds a pending check waits at most for messages already sent to be handled first."""
+
+
 class PlanProtocol(LanguageServerProtocol):
     """pygls's protocol, with open documents kept by the server itself (not pygls's workspace),
     requests with malformed params answered with an error instead of dropped, and ``exit``
@@ -141,6 +145,10 @@ class PlanLanguageServer(LanguageServer):
         """Documents changed since they were last checked and published."""
         self.flush_scheduled = False
         """Whether a check of ``dirty`` documents is already queued on the event loop."""
+        self.flush_deferred: float | None = None
+        """When the queued check was first put off for messages still to be read."""
+        self.reader: Any = None
+        """The transport's reader, when it can say whether messages are waiting."""
         self.tasks: set[asyncio.Task[Any]] = set()
         """Background tasks, kept referenced until done."""
 
@@ -156,7 +164,7 @@ class PlanLanguageServer(LanguageServer):
         from plan_lsp.lsp.stdio import ReadAheadReader
 
         self._stop_event = threading.Event()
-        reader = ReadAheadReader(stdin or sys.stdin.buffer)
+        reader = self.reader = ReadAheadReader(stdin or sys.stdin.buffer)
         self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
         try:
             asyncio.run(
@@ -328,6 +336,22 @@ class PlanLanguageServer(LanguageServer):
             asyncio.get_running_loop().call_soon(self.flush)
 
     def flush(self) -> None:
+        """Check and publish the ``dirty`` documents — once the messages the client has already
+        sent are handled (for at most :data:`MAX_DEFER` seconds): a completion or hover sent
+        right after an edit is answered first, from the outline alone when that is enough."""
+        loop = asyncio.get_running_loop()
+        if self.dirty and self.reader is not None and self.reader.waiting():
+            now = loop.time()
+            if self.flush_deferred is None:
+                self.flush_deferred = now
+            if now - self.flush_deferred < MAX_DEFER:
+                # At once while the message is read; then without spinning while it streams in.
+                if now - self.flush_deferred < 0.001:
+                    loop.call_soon(self.flush)
+                else:
+                    loop.call_later(0.002, self.flush)
+                return
+        self.flush_deferred = None
         self.flush_scheduled = False
         while self.dirty:
             uri = self.dirty.pop()

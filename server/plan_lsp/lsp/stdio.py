@@ -5,6 +5,8 @@ messages; a check scheduled after one keystroke then runs before the next keystr
 This reader has a thread that reads whatever the client has sent into a buffer; the message loop
 takes messages from the buffer without yielding while any are there. So a burst of changes is
 applied first, and the check that follows (``loop.call_soon``) sees only the newest version.
+The server asks :meth:`ReadAheadReader.waiting` before it checks, so a request sent right after
+an edit (a completion after typing) is answered before the diagnostics of that edit are made.
 
 Back-pressure: the thread stops reading once :data:`MAX_BUFFERED` bytes are read and not yet
 taken by the message loop (in the buffer or on their way to it), and goes on when the loop has
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
 import threading
 from typing import BinaryIO
 
@@ -43,6 +46,17 @@ class ReadAheadReader:
         """Bytes read by the thread and not yet taken by the loop (guarded by ``_room``)."""
         self._starved = False
         """The loop waits for more than the buffer holds: read whatever the limit."""
+
+    def waiting(self) -> bool:
+        """Whether the client has sent something the message loop has not taken yet: read by
+        the thread, or still in the pipe."""
+        if self._pending > 0 or self.buffer:
+            return True
+        try:
+            fd = self.stream.fileno()
+            return bool(select.select([fd], [], [], 0)[0]) and not self.eof
+        except (AttributeError, OSError, ValueError):
+            return False
 
     def _start(self) -> None:
         if self._thread is not None:
