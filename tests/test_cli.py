@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -302,6 +303,56 @@ def test_parallel_check_equals_one_process(tmp_path: Path) -> None:
     assert one.returncode == many.returncode == 1
     assert json.loads(one.stdout) == json.loads(many.stdout)
     assert len(json.loads(one.stdout)["files"]) == 130
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (from /proc)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...: comm may hold spaces and parentheses.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            out.append(int(entry))
+    return out
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or not Path("/proc/self/stat").exists(), reason="fork")
+def test_a_worker_killed_mid_check_leaves_its_plans_to_the_parent(tmp_path: Path) -> None:
+    """A forked worker that dies (here: killed) sends nothing back; the parent checks its plans
+    itself, and the report is the one a single process gives."""
+    import signal
+
+    _plans(tmp_path, 1500)
+    one = run("check", "--no-cache", "-j", "1", "--format", "json", ".", cwd=tmp_path)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "plan_lsp", "check", "--no-cache", "-j", "2", "--format", "json"]
+        + ["."],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(tmp_path),
+    )
+    killed = None
+    deadline = time.monotonic() + 60
+    while killed is None and proc.poll() is None and time.monotonic() < deadline:
+        for child in _children(proc.pid):
+            os.kill(child, signal.SIGKILL)
+            killed = child
+            break
+        else:
+            time.sleep(0.001)
+    stdout, stderr = proc.communicate(timeout=300)
+    assert killed is not None, "no worker was seen"
+    assert proc.returncode == one.returncode == 1, stderr
+    assert json.loads(stdout) == json.loads(one.stdout)
+    assert len(json.loads(stdout)["files"]) == 1500
+    assert _children(proc.pid) == []
 
 
 def test_cached_results_follow_their_link_targets(tmp_path: Path) -> None:
