@@ -156,6 +156,23 @@ def test_rules_add_up_and_the_fix_goes_back_to_a_value_that_holds() -> None:
     )
 
 
+def test_a_rule_names_a_field_as_the_header_writes_it() -> None:
+    """Rules' fields compare as labels and headings do (one ``title_key``): a rule copying a
+    decorated header label (``Status (required)``) is that field."""
+    header = "**Status:** Proposed | Accepted | Rejected"
+    decorated = ADR.replace(header, header.replace("Status:", "Status (required):")).replace(
+        "{Status: [Accepted, Rejected]}", "{Status (required): [Accepted, Rejected]}"
+    )
+    assert "Status (required): [" in decorated and "**Status (required):**" in decorated
+    kind = kinds.load_kind("adr", decorated)
+    assert kind.schema.problems == []
+    text = ADR_PLAN.replace("**Status:**", "**Status (Required):**") + "## Decision\n\n- [ ] a\n"
+    findings = engine.check(text, "adr/7.md", [kind], engine.Options(optional=("Notes",)))
+    assert [(f.code, f.message) for f in findings.findings] == [
+        ("status-mismatch", "Status (Required) is Accepted but 1 of 1 tasks is open")
+    ]
+
+
 BAD = [
     ("rules: {Status: Done}", "'rules' must be a list of rules (when, require, severity)"),
     ("rules: [{require: [all-tasks-done]}]", "rule 1: 'when' must map a field to a value"),

@@ -19,12 +19,12 @@ per diagnostic code while the rule applies (the user's settings still win). Pure
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from plan_lsp.core.codes import CODES, SEVERITIES
+from plan_lsp.core.text import title_key
 
 RULE_KEYS = ("when", "require", "severity")
 REQUIREMENTS = ("all-tasks-done", "no-empty-sections", "no-unresolved-fields")
@@ -37,12 +37,6 @@ def value_key(value: str) -> str:
     return " ".join(value.split()).casefold()
 
 
-def label_key(label: str) -> str:
-    """How field labels compare (as :func:`plan_lsp.core.schema.title_key` does)."""
-    t = label.lower().replace("&", " and ")
-    return " ".join(re.sub(r"[\W_]+", " ", t).split())
-
-
 @dataclass(frozen=True, slots=True)
 class Condition:
     """``Status: [In Progress, Completed]``: one field and the values that satisfy it."""
@@ -52,7 +46,7 @@ class Condition:
 
     @property
     def key(self) -> str:
-        return label_key(self.label)
+        return title_key(self.label)
 
     def holds(self, value: str | None) -> bool:
         return value is not None and value_key(value) in {value_key(v) for v in self.values}

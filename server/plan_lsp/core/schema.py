@@ -18,6 +18,9 @@ from plan_lsp.core import placeholders, rules, templates
 from plan_lsp.core.outline import FIELD_RE, Outline, Section, parse, prose, prose_lines
 from plan_lsp.core.placeholders import Pattern, Syntax
 from plan_lsp.core.templates import Metadata, TemplateSource, field_key
+from plan_lsp.core.text import CACHED as _CACHED
+from plan_lsp.core.text import DECORATION as _DECORATION
+from plan_lsp.core.text import title_key as title_key  # re-exported: used from here above
 
 # ``Phase 1: Foundation``, ``Step 2.3 - Wiring``, ``Phase 4``.
 NUMBERED_RE = re.compile(
@@ -26,13 +29,6 @@ NUMBERED_RE = re.compile(
 ENUM_SEP = re.compile(r"\s+\|\s+")
 
 
-# ``(Optional)``, ``*(mandatory)*``, ``(if applicable)``, ``*(include if feature involves data)*``:
-# how templates say whether a section may be left out. Documents may keep or drop them.
-_DECORATION = re.compile(
-    r"[*_]{0,3}\(\s{0,3}(optional|mandatory|required|if applicable|include if[^()\n]{0,100})"
-    r"\s{0,3}\)[*_]{0,3}",
-    re.I,
-)
 _OPTIONAL_WORD = re.compile(r"\boptional\b", re.I)
 
 
@@ -43,27 +39,6 @@ def decoration(title: str) -> str | None:
         return None
     word = m.group(1).lower()
     return "mandatory" if word in ("mandatory", "required") else "optional"
-
-
-_NON_WORD = re.compile(r"[\W_]+")
-_CACHED = 200
-"""Titles up to this long are remembered (the same titles come back in every document of a
-kind); longer ones, rare and possibly huge, are not kept."""
-
-
-def title_key(title: str) -> str:
-    """Forgiving form of a heading title: case, spacing, punctuation, ``&``/``and`` and
-    ``(Optional)``-style decorations ignored."""
-    return _title_key(title) if len(title) <= _CACHED else _title_key.__wrapped__(title)
-
-
-@lru_cache(maxsize=4096)
-def _title_key(title: str) -> str:
-    if "(" in title:
-        title = _DECORATION.sub(" ", title)
-    t = title.lower().replace("&", " and ")
-    t = _NON_WORD.sub(" ", t)
-    return " ".join(t.split())
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _NEWLINES = re.compile(r"\r\n?")
 
@@ -77,3 +78,32 @@ def apply_edits(text: str, edits: list[TextEdit]) -> str:
         a, b = offset(edit.span.start), offset(edit.span.end)
         out = out[:a] + edit.new_text + out[b:]
     return out
+
+
+# ``(Optional)``, ``*(mandatory)*``, ``(if applicable)``, ``*(include if feature involves data)*``:
+# how templates say whether a section may be left out. Documents may keep or drop them.
+DECORATION = re.compile(
+    r"[*_]{0,3}\(\s{0,3}(optional|mandatory|required|if applicable|include if[^()\n]{0,100})"
+    r"\s{0,3}\)[*_]{0,3}",
+    re.I,
+)
+_NON_WORD = re.compile(r"[\W_]+")
+CACHED = 200
+"""Titles up to this long are remembered (the same titles come back in every document of a
+kind); longer ones, rare and possibly huge, are not kept."""
+
+
+def title_key(title: str) -> str:
+    """How titles and labels compare, the one definition: a heading's title, a field's label
+    (``**Status:**``), a rule's ``when`` field. Case, spacing, punctuation, ``&``/``and`` and
+    ``(Optional)``-style decorations ignored."""
+    return _title_key(title) if len(title) <= CACHED else _title_key.__wrapped__(title)
+
+
+@lru_cache(maxsize=4096)
+def _title_key(title: str) -> str:
+    if "(" in title:
+        title = DECORATION.sub(" ", title)
+    t = title.lower().replace("&", " and ")
+    t = _NON_WORD.sub(" ", t)
+    return " ".join(t.split())
