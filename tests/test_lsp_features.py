@@ -139,6 +139,57 @@ async def test_completion_of_status_values(client: LanguageClient) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("written", "typed"),
+    [
+        ("**Status:** ", ""),
+        ("**Status**: ", ""),
+        ("**Status:**", ""),
+        ("- **Status:** ", "In"),
+        ("* **Status:** ", ""),
+        ("+ **Status:** ", ""),
+        ("1. **Status:** ", ""),
+        ("12) **Status:** ", "Comp"),
+        ("> **Status:** ", ""),
+        ("> - **Status:** ", ""),
+        ("  3. **Status:** ", "Dr"),
+        ("**Author:** Ann | **Status:** ", ""),
+    ],
+)
+async def test_completion_of_values_after_every_label_form_the_outline_reads(
+    client: LanguageClient, written: str, typed: str
+) -> None:
+    """Bullets, numbers, quotes, ``**Label**:``, a second label after ``|``: wherever the outline
+    reads a label, its values are offered, over the value typed so far (and no further: a
+    label after it on the line stays)."""
+    from plan_lsp.core.outline import line_labels
+
+    lines = PLAN.split("\n")
+    at = lines.index("**Status:** Draft")
+    line = written + typed
+    assert [lab.label for lab in line_labels(line, 0)][-1] == "Status"  # the outline's reading
+    want = rng((at, len(written)), (at, len(line)))
+    for n, rest in enumerate(("", " | **Owner:** Bo")):
+        uri = URI.replace(".md", f"-{n}.md")  # a document of its own for each line
+        open_doc(client, uri, PLAN.replace("**Status:** Draft", line + rest))
+        items = await complete(client, uri, at, len(line))
+        assert [(i.label, i.text_edit.range) for i in items] == [
+            ("Draft", want),
+            ("In Progress", want),
+            ("Completed", want),
+        ], rest
+
+
+async def test_no_values_outside_a_labels_value(client: LanguageClient) -> None:
+    lines = PLAN.split("\n")
+    at = lines.index("**Status:** Draft")
+    line = "1. **Status:** Draft | **Owner:** Bo"
+    open_doc(client, URI, PLAN.replace("**Status:** Draft", line))
+    for col in (line.index("Status"), line.index("| **") + 1, len(line)):
+        items = await complete(client, URI, at, col)
+        assert not [i for i in items if i.kind == types.CompletionItemKind.Value], col
+
+
 async def test_completion_of_front_field_labels(client: LanguageClient) -> None:
     lines = PLAN.split("\n")
     at = lines.index("**Status:** Draft")

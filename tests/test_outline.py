@@ -65,6 +65,19 @@ def test_labels_with_value_ranges() -> None:
     ]
 
 
+def test_labels_on_one_line_an_empty_value_among_them() -> None:
+    """``**A:** | **B:** x``: A's value is empty (was ``| **B:** x``, B never read)."""
+    text = "# T\n\n1. **Status:** | **Owner:** Bo <!-- who -->\n**A:** x | **B:**  | **C:** \n"
+    labels = parse(text).sections[0].labels
+    assert [(lab.label, lab.value, lab.value_span) for lab in labels] == [
+        ("Status", "", sp(2, 14, 14)),
+        ("Owner", "Bo", sp(2, 28, 30)),
+        ("A", "x", sp(3, 7, 8)),
+        ("B", "", sp(3, 17, 17)),
+        ("C", "", sp(3, 27, 27)),
+    ]
+
+
 def test_tasks_and_tables() -> None:
     text = (
         "# T\n\n- [x] one\n- [ ] two\n  - [X] nested\n- plain\n\n"

@@ -327,7 +327,7 @@ def _parse_range(
             if stars:
                 for ln in range(line, end):
                     if "**" in piece[ln]:
-                        block.labels.extend(_labels(piece[ln], ln - base))
+                        block.labels.extend(line_labels(piece[ln], ln - base))
             if hrefs:
                 block.links += _links(hrefs, line, end, piece, base)
             if ids:
@@ -421,9 +421,11 @@ _NEXT_LABEL = re.compile(r"\*\*(?P<label>[^*\n]+?)(?::\*\*|\*\*:)[ \t]*")
 _TRAILING_COMMENT = re.compile(r"[ \t]*<!--(?:(?!-->).){0,500}-->[ \t]*$")
 
 
-def _labels(raw: str, line: int) -> list[Labeled]:
-    """The labelled fields of a line: ``**Label:** value``, several when separated by ``|``; a
-    trailing HTML comment is no part of a value."""
+def line_labels(raw: str, line: int) -> list[Labeled]:
+    """The labelled fields of a line (``line``: its number in the spans): ``**Label:** value``
+    (or ``**Label**: value``), alone, in a quote, or as a list item (``-``, ``*``, ``+``, ``1.``,
+    ``1)``), several when separated by ``|``; a trailing HTML comment is no part of a value.
+    The one definition of a label: completion reads labels with it too."""
     m = LABEL_RE.match(raw)
     if m is None:
         return []
@@ -431,9 +433,11 @@ def _labels(raw: str, line: int) -> list[Labeled]:
     label, ls = m.group("label"), m.start("label")
     vs, ve = m.start("value"), m.end("value")
     while True:
-        value = raw[vs:ve]
+        head = ls + len(label) + 3  # past ``:**`` / ``**:``: blanks, then the value
+        value = raw[head:ve]
         more = _MORE_LABEL.search(value) if "|" in value else None
-        end = vs + more.start() if more is not None else ve
+        end = head + more.start() if more is not None else ve
+        vs = min(vs, end)  # an empty value before `` | **Next:**`` ends where it starts
         text = raw[vs:end]
         c = _TRAILING_COMMENT.search(text) if "<!--" in text else None
         if c is not None:
@@ -448,7 +452,7 @@ def _labels(raw: str, line: int) -> list[Labeled]:
         )
         if more is None:
             return out
-        nxt = _NEXT_LABEL.match(raw, vs + more.end())
+        nxt = _NEXT_LABEL.match(raw, head + more.end())
         if nxt is None:
             return out
         label, ls = nxt.group("label"), nxt.start("label")

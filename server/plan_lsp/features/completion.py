@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from plan_lsp.core.engine import Result
-from plan_lsp.core.outline import Outline, Section
+from plan_lsp.core.outline import Labeled, Outline, Section, line_labels
 from plan_lsp.core.schema import Schema, SectionSpec, title_key
 from plan_lsp.core.structure import Placed, Structure, match
 from plan_lsp.core.text import Pos, Span
@@ -19,7 +19,6 @@ from plan_lsp.features.insertions import section_text, to_snippet
 
 _FIELD_PREFIX = re.compile(r"<<([^<>\n]*)$")
 _FIELD_SUFFIX = re.compile(r"^[^<>\s]*>>")
-_VALUE_PREFIX = re.compile(r"^[ \t>]*(?:[-*+][ \t]+)?\*\*(?P<label>[^*\n]+?)(?::\*\*|\*\*:)[ \t]*")
 _HEADING_PREFIX = re.compile(r"^ {0,3}#{0,6}[^\n]*$")
 _LABEL_PREFIX = re.compile(r"^\*{0,2}[\w ]*$")
 
@@ -91,15 +90,17 @@ def complete(
             Item(v, "value", v, span, detail=f"{fk.key} value", sort=f"{i:03d}")
             for i, v in enumerate(fk.values)
         ]
-    m = _VALUE_PREFIX.match(before)
-    if m is not None:
-        values = schema.enums.get(title_key(m.group("label")))
+    labeled = _value_at(line, pos)
+    if labeled is not None:
+        values = schema.enums.get(title_key(labeled.label))
         if values:
-            span = Span(Pos(pos.line, m.end()), Pos(pos.line, len(line.rstrip())))
-            if span.end.character < pos.character:
-                span = Span(span.start, pos)
+            # Over the value written (and blanks typed after it); with none, at the cursor.
+            a, b = labeled.value_span.start.character, labeled.value_span.end.character
+            col = pos.character
+            start, end = ((a if a < b else col), col) if b <= col else (min(a, col), b)
+            span = Span(Pos(pos.line, start), Pos(pos.line, end))
             return [
-                Item(v, "value", v, span, detail=f"{m.group('label')} value", sort=f"{i:03d}")
+                Item(v, "value", v, span, detail=f"{labeled.label} value", sort=f"{i:03d}")
                 for i, v in enumerate(values)
             ]
         return []
@@ -120,6 +121,19 @@ def complete(
     if _LABEL_PREFIX.match(before) and not before.startswith("#"):
         items += _labels(result, schema, pos, before, snippets)
     return items
+
+
+def _value_at(line: str, pos: Pos) -> Labeled | None:
+    """The labelled field (as the outline reads labels: :func:`line_labels`) whose value the
+    cursor is in: after its ``:**`` (or ``**:``), within its value or the blanks around it."""
+    col = pos.character
+    if "**" not in line[:col]:
+        return None
+    for lab in line_labels(line, pos.line):
+        closer = lab.label_span.end.character + 3  # past ``:**`` / ``**:``
+        if closer <= col and not line[lab.value_span.end.character : col].strip():
+            return lab
+    return None
 
 
 def _missing_elsewhere(result: Result, schema: Schema, pos: Pos, snippets: bool) -> list[Item]:
