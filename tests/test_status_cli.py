@@ -100,3 +100,49 @@ def test_unreadable_files_and_no_plans(repo: Path) -> None:
     empty.mkdir()
     out = run("status", cwd=empty)
     assert (out.returncode, out.stdout) == (0, "no plans found\n")
+
+
+def test_status_and_check_read_the_same_configuration_and_agree(repo: Path) -> None:
+    """``status`` checks as ``check`` does: the repository's configuration file applies (here a
+    status mismatch turned down to a warning and a section made optional), and each plan's
+    problems are the errors, warnings and information ``check`` reports for it."""
+    before = run("status", "--format", "json", cwd=repo)
+    assert before.returncode == 1, before.stderr  # the export plan's mismatch is an error
+    (repo / ".plan-lsp.toml").write_text('[severity]\n"status-mismatch" = "warning"\n', "utf-8")
+    status = run("status", "--format", "json", cwd=repo)
+    check = run("check", "--format", "json", ".", cwd=repo)
+    assert status.returncode == 0, status.stderr
+    rows = {r["path"].removeprefix("./"): r for r in json.loads(status.stdout)["plans"]}
+    export = rows["plans/export-plan.md"]
+    assert (export["mismatchIsError"], export["errors"]) == (False, 0)
+    counted = {
+        f["path"].removeprefix("./"): sum(
+            1 for x in f["findings"] if x["severity"] in ("error", "warning", "information")
+        )
+        for f in json.loads(check.stdout)["files"]
+        if f["kind"] == "plan"
+    }
+    assert counted == {path: r["problems"] for path, r in rows.items()}
+    assert any(counted.values())
+
+
+def test_status_fills_and_reads_checks_cache(repo: Path) -> None:
+    """A ``status`` run leaves results a ``check`` run then takes (and the other way), both
+    right; ``--no-cache`` writes nothing."""
+    cache = repo / ".cache"
+    assert run("status", "--no-cache", cwd=repo).returncode == 1
+    assert not cache.exists()
+    first = run("status", cwd=repo)
+    assert cache.exists() and any(p.is_file() for p in cache.rglob("*"))
+    # The cached results: change nothing and both commands answer as without the cache.
+    again = run("status", cwd=repo)
+    assert again.stdout == first.stdout
+    cold = run("check", "--no-cache", "--format", "json", ".", cwd=repo)
+    warm = run("check", "--format", "json", ".", cwd=repo)
+    assert json.loads(warm.stdout) == json.loads(cold.stdout)
+    # A plan edited since: its row follows the edit.
+    path = repo / "plans" / "login-plan.md"
+    path.write_text(plan("In Progress", 9), "utf-8")
+    rows = json.loads(run("status", "--format", "json", cwd=repo).stdout)["plans"]
+    login = next(r for r in rows if r["path"].endswith("login-plan.md"))
+    assert login["tasksDone"] == 9

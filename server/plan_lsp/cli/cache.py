@@ -29,6 +29,7 @@ from plan_lsp.workspace.cache import (
     key,
     stamp_of,
     user_folder,
+    valid_summary_row,
 )
 
 __all__ = [
@@ -42,13 +43,13 @@ __all__ = [
     "valid_result",
 ]
 
-VERSION = "3"
+VERSION = "4"
 SEVERITIES = ("error", "warning", "information", "hint")
 
 
 def checker_fingerprint() -> str:
     """A hash of the checker's own code: a changed checker never reads an older one's results."""
-    return fingerprint("core", "cli")
+    return fingerprint("core", "features", "cli")
 
 
 def _whole(n: Any) -> bool:
@@ -96,8 +97,9 @@ def valid_result(value: Any) -> bool:
     """Whether ``value`` has the exact shape of a checked file's result."""
     return (
         isinstance(value, dict)
-        and set(value) == {"kind", "findings"}
+        and set(value) == {"kind", "findings", "summary"}
         and (value["kind"] is None or isinstance(value["kind"], str))
+        and (value["summary"] is None or valid_summary_row(value["summary"]))
         and isinstance(value["findings"], list)
         and all(_valid_finding(f) for f in value["findings"])
     )
@@ -115,4 +117,4 @@ class Cache(SignedCache):
         value = super().get(path, hashed)
         if value is None:
             return None
-        return {"kind": value["kind"], "findings": value["findings"]}
+        return {"kind": value["kind"], "findings": value["findings"], "summary": value["summary"]}

@@ -32,6 +32,7 @@ from plan_lsp.cli.config import Config, config_for
 
 if TYPE_CHECKING:
     import argparse
+    from collections.abc import Callable
 
     from plan_lsp.core.engine import Result
 
@@ -139,11 +140,15 @@ def _check_at(where: str, text: str) -> Result:
 
 
 def _check_job(index: int) -> dict[str, Any]:
+    from plan_lsp.features.progress import summary
+
     _, where, text = _JOBS[index]
     result = check_text(text, where)
     return {
         "kind": result.kind.name if result.kind else None,
         "findings": findings_of(result),
+        # The document at a glance (``plan-lsp status`` reads it; cached with the findings).
+        "summary": summary(result).to_row() if result.kind is not None else None,
         # Files the result depends on (link targets, absolute), with their state when checked.
         "deps": _link_deps(result.outline, where),
     }
@@ -380,15 +385,23 @@ def _read(path: str) -> bytes:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from plan_lsp.cli import cache as cache_mod
-    from plan_lsp.cli.progress import Progress
-
     if args.paths.count(STDIN) > 1 or (STDIN in args.paths and len(args.paths) > 1):
         return usage("'-' (standard input) must be the only path")
     if args.stdin_filename and STDIN not in args.paths:
         return usage("--stdin-filename needs '-' as the path")
     if args.fix and args.diff:
         return usage("--fix and --diff do not go together (--diff shows what --fix would do)")
+    return collect(args, _report)
+
+
+def collect(args: argparse.Namespace, finish: Callable[[list[dict[str, Any]], Any], int]) -> int:
+    """Read the files under ``args.paths``, take what the cache holds, check the rest (in
+    parallel), then ``finish(reports, args)``: one report per file (``path``, ``explicit``,
+    and ``error``, or ``kind``, ``findings`` and ``summary``), configuration problems first.
+    With ``--fix``/``--diff``, fixes instead. ``plan-lsp status`` reads the same reports."""
+    from plan_lsp.cli import cache as cache_mod
+    from plan_lsp.cli.progress import Progress
+
     stdin = args.paths == [STDIN]
     if stdin:
         name = args.stdin_filename or "stdin.md"
@@ -449,7 +462,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         _JOBS.clear()
     if store is not None:
         store.save()
-    return _report(config_problems + reports, args)
+    return finish(config_problems + reports, args)
 
 
 def _config_reports(contexts: list[Context]) -> list[dict[str, Any]]:

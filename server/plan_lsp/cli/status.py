@@ -10,11 +10,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from plan_lsp.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, folder_for, read_text, registry
-from plan_lsp.cli.common import walk as walk_paths
+from plan_lsp.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 
 if TYPE_CHECKING:
     import argparse
@@ -27,48 +25,76 @@ def add_parser(sub: Any) -> None:
     s = sub.add_parser("status", help="where every plan stands: status, progress, problems")
     s.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
     s.add_argument("--format", choices=FORMATS, default="text")
+    s.add_argument("--template", metavar="NAME|PATH", help="read every file as this kind")
+    s.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    s.add_argument("--cache-dir", metavar="DIR", help="cache folder (as for check)")
+    s.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="worker processes (default: one per core)",
+    )
 
 
-def rows(paths: list[str]) -> list[dict[str, Any]]:
-    """One row per plan (a document some kind claims) or unreadable file under ``paths``."""
-    from plan_lsp.core import engine
-    from plan_lsp.features.progress import summary
-    from plan_lsp.workspace.files import Files, heading_lookup, repository_root
-
-    root = [Path.cwd()]
-    lookup = heading_lookup(Files(), lambda _: root)
+def rows(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per plan (a document some kind claims), unreadable file or configuration file
+    with problems, from ``plan-lsp check``'s reports: the same files, configuration, cache and
+    workers, so ``status`` and ``check`` never disagree on a plan."""
     out: list[dict[str, Any]] = []
-    for path, explicit in walk_paths(paths):
-        try:
-            root[0] = repository_root(path)  # links are followed inside its repository
-            text = read_text(path)
-        except (OSError, ValueError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            out.append({"path": path, "error": f"cannot read: {reason}"})
-            continue
-        kinds = registry(folder_for(path)).kinds()
-        result = engine.check(text, path, kinds, lookup=lookup)
-        if result.kind is None:
-            if explicit:
+    for rep in reports:
+        path = rep["path"]
+        if "error" in rep:
+            out.append({"path": path, "error": rep["error"]})
+        elif rep.get("config"):
+            first = rep["findings"][0]
+            out.append({"path": path, "error": f"{first['code']}: {first['message']}"})
+        elif rep.get("kind") is None or rep.get("summary") is None:
+            if rep["explicit"]:
                 out.append({"path": path, "kind": None, "skipped": True})
-            continue
-        got = summary(result)
-        row: dict[str, Any] = {"path": path, **got.as_json()}
-        row["mismatchLine"] = None if got.mismatch_line is None else got.mismatch_line + 1
-        row["mismatchIsError"] = any(
-            f.code == "status-mismatch" and f.severity == "error" for f in result.findings
-        )
-        out.append(row)
+        else:
+            (title, kind, status, done, total, problems, errors, mismatch, line) = rep["summary"]
+            out.append(
+                {
+                    "path": path,
+                    "title": title,
+                    "kind": kind,
+                    "status": status,
+                    "tasksDone": done,
+                    "tasksTotal": total,
+                    "problems": problems,
+                    "errors": errors,
+                    "mismatch": mismatch,
+                    "mismatchLine": None if line is None else line + 1,
+                    "mismatchIsError": any(
+                        f["code"] == "status-mismatch" and f["severity"] == "error"
+                        for f in rep["findings"]
+                    ),
+                }
+            )
     return out
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    found = rows(list(args.paths) or ["."])
+    from plan_lsp.cli import check
+
+    args.paths = list(args.paths) or ["."]
+    if check.STDIN in args.paths:
+        from plan_lsp.cli.common import usage
+
+        return usage("status reads files, not standard input")
+    args.fix = args.diff = False
+    args.stdin_filename = None
+    return check.collect(args, lambda reports, _: _print(rows(reports), args.format))
+
+
+def _print(found: list[dict[str, Any]], fmt: str) -> int:
     plans = [r for r in found if "error" not in r and not r.get("skipped")]
-    if args.format == "json":
+    if fmt == "json":
         json.dump({"plans": found}, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
-    elif args.format == "markdown":
+    elif fmt == "markdown":
         sys.stdout.write(markdown(plans))
     else:
         sys.stdout.write(text(found))

@@ -45,6 +45,20 @@ class Summary:
             "mismatch": self.mismatch,
         }
 
+    def to_row(self) -> list[object]:
+        """As a plain list (kept in the check cache and the index's store)."""
+        return [
+            self.title,
+            self.kind,
+            self.status,
+            self.tasks_done,
+            self.tasks_total,
+            self.problems,
+            self.errors,
+            self.mismatch,
+            self.mismatch_line,
+        ]
+
 
 def summary(result: Result) -> Summary:
     outline = result.outline

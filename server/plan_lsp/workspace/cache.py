@@ -222,3 +222,20 @@ def key(*parts: str) -> str:
         h.update(p.encode("utf-8", "surrogatepass"))
         h.update(b"\0")
     return h.hexdigest()
+
+
+def _count(n: object) -> bool:
+    return isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 1 << 40
+
+
+def valid_summary_row(row: object) -> bool:
+    """Whether ``row`` has the exact shape of ``Summary.to_row()``'s list (a document at a
+    glance, kept by the check cache and the index's store)."""
+    return (
+        isinstance(row, list)
+        and len(row) == 9
+        and isinstance(row[0], str)
+        and all(x is None or isinstance(x, str) for x in (row[1], row[2], row[7]))
+        and all(_count(x) for x in row[3:7])
+        and (row[8] is None or _count(row[8]))
+    )
