@@ -18,16 +18,21 @@ def publishes(server: RawServer) -> list[dict[str, object]]:
     ]
 
 
+def opened(server: RawServer, text: str) -> None:
+    """Initialize, open ``text`` as version 1 and wait for its diagnostics."""
+    server.initialize()
+    server.notify(
+        "textDocument/didOpen",
+        {"textDocument": {"uri": URI, "languageId": "markdown", "version": 1, "text": text}},
+    )
+    server.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+
+
 def test_a_burst_of_changes_is_checked_once_at_its_newest_version() -> None:
     text = complete_plan()
     line = text.split("\n").index("Sign in by password or passkey.")
     with RawServer() as server:
-        server.initialize()
-        server.notify(
-            "textDocument/didOpen",
-            {"textDocument": {"uri": URI, "languageId": "markdown", "version": 1, "text": text}},
-        )
-        server.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+        opened(server, text)
         burst = b"".join(
             frame(
                 {
@@ -78,12 +83,7 @@ def test_a_request_sent_with_an_edit_is_answered_before_that_edits_diagnostics()
     text = complete_plan()
     line = text.split("\n").index("Sign in by password or passkey.")
     with RawServer() as server:
-        server.initialize()
-        server.notify(
-            "textDocument/didOpen",
-            {"textDocument": {"uri": URI, "languageId": "markdown", "version": 1, "text": text}},
-        )
-        server.wait(lambda m: m.get("method") == "textDocument/publishDiagnostics")
+        opened(server, text)
         server.drain()
         server.seen.clear()
         change = frame(

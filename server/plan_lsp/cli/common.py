@@ -68,6 +68,25 @@ def folder_for(path: str) -> Path | None:
     return _FOLDERS[parent]
 
 
+def add_reading_options(p: Any, template_help: str) -> None:
+    """The options ``check`` and ``status`` share: which template, the cache, the workers."""
+    p.add_argument("--template", metavar="NAME|PATH", help=template_help)
+    p.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    p.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="cache folder (default $PLAN_LSP_CACHE_DIR, else the user's cache folder)",
+    )
+    p.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="worker processes (default: one per core)",
+    )
+
+
 def resolve_template(spec: str | None, near: str | None = None) -> object:
     """The kind named by ``--template`` (a kind name or a template file), or None."""
     from plan_lsp.core import kinds, templates

@@ -15,7 +15,14 @@ if TYPE_CHECKING:
     import argparse
 
 from plan_lsp import __version__
-from plan_lsp.cli.common import EXIT_FINDINGS, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, err
+from plan_lsp.cli.common import (
+    EXIT_FINDINGS,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    add_reading_options,
+    err,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -65,21 +72,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="with '-' as the path: check standard input as this file",
     )
-    c.add_argument("--template", metavar="NAME|PATH", help="check every file as this kind")
-    c.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
-    c.add_argument(
-        "--cache-dir",
-        metavar="DIR",
-        help="cache folder (default $PLAN_LSP_CACHE_DIR, else the user's cache folder)",
-    )
-    c.add_argument(
-        "--jobs",
-        "-j",
-        type=int,
-        default=os.cpu_count() or 1,
-        metavar="N",
-        help="worker processes (default: one per core)",
-    )
+    add_reading_options(c, "check every file as this kind")
 
     n = sub.add_parser("new", help="write a new plan from the template")
     n.add_argument("path", metavar="PATH")

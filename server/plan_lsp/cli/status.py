@@ -12,7 +12,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from plan_lsp.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from plan_lsp.cli.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_reading_options
 
 if TYPE_CHECKING:
     import argparse
@@ -25,17 +25,7 @@ def add_parser(sub: Any) -> None:
     s = sub.add_parser("status", help="where every plan stands: status, progress, problems")
     s.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
     s.add_argument("--format", choices=FORMATS, default="text")
-    s.add_argument("--template", metavar="NAME|PATH", help="read every file as this kind")
-    s.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
-    s.add_argument("--cache-dir", metavar="DIR", help="cache folder (as for check)")
-    s.add_argument(
-        "--jobs",
-        "-j",
-        type=int,
-        default=os.cpu_count() or 1,
-        metavar="N",
-        help="worker processes (default: one per core)",
-    )
+    add_reading_options(s, "read every file as this kind")
 
 
 def rows(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
