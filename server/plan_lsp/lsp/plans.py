@@ -7,15 +7,18 @@ It is computed from the outline the diagnostics already built: no re-parse.
 
 **The workspace**: after ``initialized`` every document a kind claims in the workspace folders is
 indexed in the background (:mod:`plan_lsp.workspace.index`), one file at a time between other
-messages, with work-done progress; file events keep it live. It answers ``workspace/symbol``
-(plans, phases, steps across plans), ``workspace/diagnostic`` and ``planLsp/plans``, notifies
-``planLsp/plansChanged`` when that answer would change, and, with ``planLsp.diagnosticsScope``
-``workspace``, pushes the problems of plans that are not open.
+messages or, for many files, by forked worker processes (:mod:`plan_lsp.workspace.workers`)
+whose results are merged between other messages, with work-done progress; file events keep
+it live. It answers ``workspace/symbol`` (plans, phases, steps across plans),
+``workspace/diagnostic`` and ``planLsp/plans``, notifies ``planLsp/plansChanged`` when that
+answer would change, and, with ``planLsp.diagnosticsScope`` ``workspace``, pushes the problems
+of plans that are not open.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -107,6 +110,8 @@ class Indexer:
         """The last summary of each open document the client was told about."""
         self.summary_handle: asyncio.TimerHandle | None = None
         self.active_at = 0.0
+        self.forked_files: tuple[int, int] | None = None
+        """(files, processes) of the last build's worker processes, if it had any."""
 
     # -- building
 
@@ -132,6 +137,40 @@ class Indexer:
         except Exception as exc:  # never lose the index over its cache
             self.ls.report_server_error(exc, None)
             return None
+
+    def forked(self, store: index.Store | None) -> index.Forked | None:
+        """How the build has files checked in worker processes (None: in the loop, where
+        processes cannot be forked or ``PLAN_LSP_INDEX_WORKERS`` is 0). What checking needs
+        is made here, before any fork."""
+        from plan_lsp.workspace import workers
+
+        count = workers.wanted()
+        if count <= 0:
+            return None
+        ws = self.ls.ws
+        files, kinds, options, lookup = ws.files, ws.kinds(), ws.options(), ws.lookup
+
+        def compute(path: str) -> index.Checked | None:
+            return index.check_for_store(files, path, kinds, options, lookup, store)
+
+        def start(paths: list[str]) -> workers.Pool:
+            pool = workers.Pool(paths, compute, count)
+            self.forked_files = (len(paths), len(pool.workers))
+            return pool
+
+        return index.Forked(
+            kept=lambda path: index.kept_entry(files, path, store),
+            start=start,
+            accept=lambda path, got: index.from_checked(path, got, store),
+        )
+
+    def stop(self) -> None:
+        """Stop a build under way (``shutdown``): its worker processes are ended now."""
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+        workers = sys.modules.get("plan_lsp.workspace.workers")
+        if workers is not None:
+            workers.stop_all()
 
     def is_open(self, path: str) -> bool:
         return path in self.ls.ws.by_path
@@ -213,6 +252,7 @@ class Indexer:
             started = time.perf_counter()
             await self.quiet()  # reading the kept entries is one step of tens of milliseconds
             store = self.store()
+            self.forked_files = None
             count = await index.build(
                 self.index,
                 self.ls.ws.files,
@@ -221,6 +261,7 @@ class Indexer:
                 skip=self.is_open,
                 report=report,
                 pause=self.pause,
+                forked=self.forked(store),
             )
             if store is not None:
                 await self.quiet()  # and so is writing them
@@ -228,6 +269,8 @@ class Indexer:
             plans = len(self.index.entries)
             took = time.perf_counter() - started
             kept = f" ({store.hits} unchanged since the last start)" if store else ""
+            if self.forked_files is not None:
+                kept += "; {} checked by {} worker processes".format(*self.forked_files)
             self.ls.log(
                 f"plan-lsp: indexed {plans} plans among {count} files in {took:.2f} s{kept}"
             )
@@ -250,6 +293,7 @@ class Indexer:
         path = uri_to_path(uri)
         if path is None or not path.lower().endswith(index.MARKDOWN_SUFFIXES):
             return
+        self.index.touched.add(path)  # newer than what a worker of a build under way read
         if not any(_inside(path, r) and not _skipped(path, r) for r in self.roots()):
             return  # outside the folders, or where the index does not look (templates, .git)
         if self.is_open(path):
@@ -265,6 +309,7 @@ class Indexer:
         path = uri_to_path(uri)
         if path is None or not any(_inside(path, r) for r in self.roots()):
             return
+        self.index.touched.add(path)
         self.index.put(self.check(path), path)
         self.changed(paths=[path], force=True)
 
@@ -545,6 +590,11 @@ def closed(ls: PlanLanguageServer, uri: str) -> None:
     ix.closed(uri)
 
 
+def shutdown(ls: PlanLanguageServer, params: Any) -> None:
+    """``shutdown``: a build of the index under way stops, its worker processes ended."""
+    indexer(ls).stop()
+
+
 def documents_changed(ls: PlanLanguageServer, uris: list[str]) -> None:
     indexer(ls).documents_changed(uris)
 
@@ -563,3 +613,4 @@ def register(ls: PlanLanguageServer) -> None:
         workspace_symbol
     )
     feature(types.WORKSPACE_DIAGNOSTIC)(workspace_diagnostic)
+    feature(types.SHUTDOWN)(shutdown)

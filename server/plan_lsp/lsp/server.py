@@ -48,6 +48,13 @@ MAX_DEFER = 0.05
 """Seconds a pending check waits at most for messages already sent to be handled first."""
 
 
+def stop_workers() -> None:
+    """Kill and reap the index's worker processes, if any (before ``os._exit``)."""
+    workers = sys.modules.get("plan_lsp.workspace.workers")
+    if workers is not None:
+        workers.stop_all()
+
+
 class PlanProtocol(LanguageServerProtocol):
     """pygls's protocol, with open documents kept by the server itself (not pygls's workspace),
     requests with malformed params answered with an error instead of dropped, and ``exit``
@@ -95,6 +102,7 @@ class PlanProtocol(LanguageServerProtocol):
     def lsp_exit(self, *args: Any) -> Any:
         code = 0 if self._shutdown else 1
         try:
+            stop_workers()
             sys.stdout.flush()
         finally:
             os._exit(code)

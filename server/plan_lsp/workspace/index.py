@@ -7,8 +7,11 @@ columns to the client's units). Outlines are not kept: 1,000 plans stay small.
 
 Building it is a coroutine that checks one file at a time and yields to the event loop between
 files, so a keystroke waits at most for one file's check; no threads (the server must one day
-run under Pyodide). Reads go through a ``Files`` object (``list_dir``, ``info``, ``read_text``),
-like the rest of the workspace.
+run under Pyodide). Where processes can be forked, a build with many files to check (the first
+start) has them checked by worker processes instead (:class:`Forked`,
+:mod:`plan_lsp.workspace.workers`) and only merges their results between messages. Reads go
+through a ``Files`` object (``list_dir``, ``info``, ``read_text``), like the rest of the
+workspace.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
     from plan_lsp.core.engine import Options, Result
     from plan_lsp.core.kinds import Kind
     from plan_lsp.features.progress import Summary
+    from plan_lsp.workspace.workers import Pool
 
 SKIP_DIRS = frozenset({"node_modules", "__pycache__", "venv", "site-packages"})
 MAX_FILE = 5_000_000
@@ -129,6 +133,9 @@ class Index:
     total: int = 0
     generation: int = 0
     """Bumped on every change to the entries (for views to know they are stale)."""
+    touched: set[str] = field(default_factory=set)
+    """Paths a file event updated since the build began: their event's entry wins over what
+    a worker process checked earlier."""
 
     def put(self, entry: Entry | None, path: str) -> bool:
         """Set (or, with None, drop) the entry of ``path``; whether anything changed."""
@@ -238,6 +245,93 @@ def check_file(
     return entry
 
 
+def kept_entry(files: Files, path: str, store: Store | None) -> tuple[bool, Entry | None]:
+    """(found, entry): ``path``'s entry as ``store`` kept it, when the file and its links'
+    targets are as they were; looked up without checking (found False: it must be checked)."""
+    if store is None or path not in store.cache.entries:
+        return False, None
+    info = files.info(path)
+    if info is None or not info.is_file:
+        return False, None
+    try:
+        data = read_plan_bytes(files, path)
+    except (OSError, ValueError):
+        return False, None
+    return store.get(path, store.digest(data), info.mtime)
+
+
+Checked = tuple[float | None, str, Any, dict[str, Any] | None]
+"""What a worker process sends for a file: (mtime, content digest, the value :class:`Store`
+keeps — :func:`to_stored` or :data:`NOT_A_PLAN` —, the link targets it depends on (None:
+not to be kept))."""
+
+
+def check_for_store(
+    files: Files,
+    path: str,
+    kinds: Sequence[Kind],
+    options: Options,
+    lookup: Callable[[str], list[str] | None] | None = None,
+    store: Store | None = None,
+) -> Checked | None:
+    """Read and check one file, as :func:`check_file` does but without looking in ``store``,
+    as plain data (for a worker process to send; :func:`from_checked` turns it into the entry
+    and keeps it). None: unreadable, too large, binary."""
+    from plan_lsp.core import engine
+
+    info = files.info(path)
+    if info is None or not info.is_file:
+        return None
+    try:
+        data = read_plan_bytes(files, path)
+        text = data.decode("utf-8")
+    except (OSError, ValueError):
+        return None
+    hashed = store.digest(data) if store is not None else ""
+    deps = None
+    if store is not None:
+        lookup = store.recording(lookup)
+    result = engine.check(text, path, kinds, options, lookup=lookup)
+    if store is not None:
+        deps, store.deps = store.deps, None
+    entry = summarize(path, "", result, info.mtime)
+    return info.mtime, hashed, NOT_A_PLAN if entry is None else to_stored(entry), deps
+
+
+def from_checked(path: str, got: Any, store: Store | None) -> tuple[bool, Entry | None]:
+    """(well formed, entry): the entry of what :func:`check_for_store` gave for ``path`` (in
+    a worker process), kept in ``store``; (False, None) for anything else."""
+    if got is None:
+        return True, None
+    if not (isinstance(got, tuple) and len(got) == 4):
+        return False, None
+    mtime, hashed, value, deps = got
+    if (
+        not (mtime is None or (isinstance(mtime, int | float) and not isinstance(mtime, bool)))
+        or not isinstance(hashed, str)
+        or not (deps is None or isinstance(deps, dict))
+        or not valid_stored(value)
+    ):
+        return False, None
+    if store is not None and deps is not None and hashed:
+        store.keep(path, hashed, value, deps)
+    return True, None if value == NOT_A_PLAN else from_stored(path, value, mtime)
+
+
+@dataclass(frozen=True)
+class Forked:
+    """How :func:`build` has files checked in worker processes: ``kept(path)`` looks an entry
+    up where it was kept (in the loop: that is fast), ``start(paths)`` forks the workers that
+    check the others (:class:`plan_lsp.workspace.workers.Pool`), ``accept(path, value)`` turns
+    a worker's value into the entry ((False, None): not well formed, checked in the loop).
+    With fewer than ``min_files`` to check, they are checked in the loop."""
+
+    kept: Callable[[str], tuple[bool, Entry | None]]
+    start: Callable[[list[str]], Pool]
+    accept: Callable[[str, Any], tuple[bool, Entry | None]]
+    min_files: int = 32
+
+
 # -- kept between starts -----------------------------------------------------------------------
 
 STORE_VERSION = "1"
@@ -319,7 +413,11 @@ class Store:
         deps, self.deps = self.deps, None
         if deps is None:
             return
-        value = NOT_A_PLAN if entry is None else to_stored(entry)
+        self.keep(path, hashed, NOT_A_PLAN if entry is None else to_stored(entry), deps)
+
+    def keep(self, path: str, hashed: str, value: Any, deps: dict[str, Any]) -> None:
+        """Keep ``value`` (:func:`to_stored`, or :data:`NOT_A_PLAN`) for ``path`` at content
+        ``hashed``, valid while the files of ``deps`` are as stamped."""
         self.cache.put(path, hashed, value, deps)
         self.kept[path] = self.cache.entries[path]
 
@@ -442,43 +540,120 @@ async def build(
     report: Callable[[int, int], Awaitable[None] | None] | None = None,
     budget: float = 0.002,
     pause: Callable[[], float] = lambda: 0.0,
+    forked: Forked | None = None,
+    merge_budget: float = 0.0005,
 ) -> int:
     """(Re)build ``index`` from the files under ``roots``: ``check(path)`` gives each entry
     (``skip(path)``: leave that one as it is, e.g. an open document). Yields to the event loop
     whenever ``budget`` seconds of work have passed (and at least after every file that took
     longer), calling ``report(done, total)``; before each file, waits while ``pause()`` says
     how long to (the editor is busy: typing goes first). Returns the number of files looked
-    at."""
+    at.
+
+    With ``forked``, the entries kept from the last start are looked up first, and when at
+    least ``forked.min_files`` files are left to check, worker processes check them while this
+    loop merges what they send (``merge_budget`` seconds at a time), respecting ``pause`` and
+    ``skip`` as above; a file a file event updated meanwhile (``index.touched``) keeps the
+    event's entry. What no worker sent is checked here."""
     index.building = True
+    index.touched = set()
+    pace = _Pace(index, budget, pause, report)
     try:
         paths: list[str] = []
-        tick = time.perf_counter()
         for path in walk(files, roots):
             paths.append(path)
-            if time.perf_counter() - tick > budget:
-                await asyncio.sleep(0)
-                tick = time.perf_counter()
+            await pace.step(report=False)
         index.total, index.done = len(paths), 0
         present = set(paths)
         for gone in [p for p in index.entries if p not in present and not skip(p)]:
             index.drop(gone)
-        for path in paths:
-            while (wait := pause()) > 0:
-                await asyncio.sleep(wait)
-                tick = time.perf_counter()
+        todo = paths
+        if forked is not None:
+            todo = []
+            for path in paths:
+                await pace.wait()
+                if skip(path):
+                    index.done += 1
+                else:
+                    found, entry = forked.kept(path)
+                    if found:
+                        index.put(entry, path)
+                        index.done += 1
+                    else:
+                        todo.append(path)
+                await pace.step()
+        if forked is not None and len(todo) >= forked.min_files:
+            await _merge(index, forked, todo, check, skip, pace, merge_budget)
+            return len(paths)
+        for path in todo:
+            await pace.wait()
             if not skip(path):
                 index.put(check(path), path)
             index.done += 1
-            if time.perf_counter() - tick > budget:
-                if report is not None:
-                    got = report(index.done, index.total)
-                    if got is not None:
-                        await got
-                await asyncio.sleep(0)
-                tick = time.perf_counter()
+            await pace.step()
         return len(paths)
     finally:
         index.building = False
+
+
+async def _merge(
+    index: Index,
+    forked: Forked,
+    todo: list[str],
+    check: Callable[[str], Entry | None],
+    skip: Callable[[str], bool],
+    pace: _Pace,
+    budget: float,
+) -> None:
+    """``todo`` checked by worker processes, merged into ``index`` as their batches come."""
+    from plan_lsp.workspace.workers import LOST
+
+    pace.budget = budget
+    pool = forked.start(todo)
+    try:
+        while (batch := await pool.next()) is not None:
+            for path, got in batch:
+                await pace.wait()
+                if path not in index.touched and not skip(path):
+                    ok, entry = (False, None) if got is LOST else forked.accept(path, got)
+                    index.put(entry if ok else check(path), path)
+                index.done += 1
+                await pace.step()
+    finally:
+        pool.close()
+
+
+class _Pace:
+    """When a build yields to the event loop, reports, and waits for the editor."""
+
+    def __init__(
+        self,
+        index: Index,
+        budget: float,
+        pause: Callable[[], float],
+        report: Callable[[int, int], Awaitable[None] | None] | None,
+    ) -> None:
+        self.index = index
+        self.budget = budget
+        self.pause = pause
+        self.report = report
+        self.tick = time.perf_counter()
+
+    async def wait(self) -> None:
+        """Before a file: wait while ``pause()`` says to."""
+        while (wait := self.pause()) > 0:
+            await asyncio.sleep(wait)
+            self.tick = time.perf_counter()
+
+    async def step(self, report: bool = True) -> None:
+        """After a file: report and yield once ``budget`` seconds of work have passed."""
+        if time.perf_counter() - self.tick > self.budget:
+            if report and self.report is not None:
+                got = self.report(self.index.done, self.index.total)
+                if got is not None:
+                    await got
+            await asyncio.sleep(0)
+            self.tick = time.perf_counter()
 
 
 def matches(query: str, name: str) -> bool:

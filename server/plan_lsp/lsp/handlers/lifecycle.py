@@ -15,7 +15,7 @@ from lsprotocol import types
 from plan_lsp import __version__
 from plan_lsp.core.settings import SECTION
 from plan_lsp.lsp import plans
-from plan_lsp.lsp.server import PlanLanguageServer
+from plan_lsp.lsp.server import PlanLanguageServer, stop_workers
 
 
 def initialize(ls: PlanLanguageServer, params: types.InitializeParams) -> None:
@@ -97,6 +97,7 @@ async def _watch_parent(ls: PlanLanguageServer, pid: int) -> None:
             os.kill(pid, 0)
         except ProcessLookupError:
             ls.log(f"plan-lsp: client process {pid} is gone; exiting")
+            stop_workers()
             os._exit(1)
         except PermissionError:
             pass  # alive, owned by someone else

@@ -1,0 +1,281 @@
+"""The workspace index's first build in forked worker processes (``workspace/workers.py``),
+through the real server: the same answers as the build in the loop (``PLAN_LSP_INDEX_WORKERS=0``),
+kept entries written for the next start, a file event newer than a worker's result winning, a
+worker killed mid-build, and no worker process left behind (looked up in ``/proc``)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from lsp_support import change, diagnostics, open_doc, session
+from lsprotocol import types
+from support import complete_plan, remove_section
+from test_lsp_workspace_index import caps, indexed, plans_of, rows
+
+pytestmark = pytest.mark.skipif(
+    not hasattr(os, "fork") or not os.path.isdir("/proc/self/task"),
+    reason="worker processes are forked, and found in /proc",
+)
+
+PLAN = complete_plan()
+EXAMPLES = Path(__file__).parent.parent / "examples" / "templates"
+
+
+def variant(i: int) -> str:
+    """Plans that differ: Status, ticked tasks, a missing section, a link to another plan."""
+    text = PLAN.replace("User Login", f"User Login {i}", 1)
+    status = ("Draft", "In Progress", "Completed")[i % 3]
+    text = text.replace("**Status:** Draft", f"**Status:** {status}", 1)
+    text = text.replace("- [ ] ", "- [x] ", i % 9)
+    if i % 4 == 1:
+        text = remove_section(text, "Testing Strategy")
+    if i % 5 == 2:
+        text += f"\nSee [the first plan](p{(i + 1) % 7:03}-plan.md#phase-1-foundation).\n"
+    if i % 11 == 3:
+        text += "\nSee [usage](../notes.md#usage).\n"
+    return text
+
+
+def workspace(root: Path, count: int) -> Path:
+    shutil.copytree(EXAMPLES, root)  # an ADR, a KEP and a runbook with their templates
+    (root / "plans").mkdir()
+    for i in range(count):
+        (root / "plans" / f"p{i:03}-plan.md").write_text(variant(i), "utf-8")
+    (root / "notes.md").write_text("# Notes\n\n## Usage\n\nRun it.\n", "utf-8")
+    return root
+
+
+def env(tmp_path: Path, name: str, workers: int | None = 2) -> dict[str, str]:
+    out = {"PLAN_LSP_CACHE_DIR": str(tmp_path / f"cache-{name}")}
+    if workers is not None:
+        out["PLAN_LSP_INDEX_WORKERS"] = str(workers)
+    return out
+
+
+def server_pid(client: Any) -> int:
+    return int(client._server.pid)
+
+
+def children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (every thread's children)."""
+    out: set[int] = set()
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as fh:
+                out |= {int(x) for x in fh.read().split()}
+        except OSError:
+            pass
+    return out
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` is a process (a zombie counts: nobody reaped it)."""
+    return os.path.exists(f"/proc/{pid}")
+
+
+async def workers_of(client: Any, timeout: float = 30) -> set[int]:
+    """The server's worker processes, as soon as there are any."""
+    pid = server_pid(client)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        got = children(pid)
+        if got:
+            return got
+        await asyncio.sleep(0.002)
+    raise AssertionError("no worker process was forked")
+
+
+def log_of(client: Any) -> str:
+    got = [m.message for m in client.log_messages if "plan-lsp: indexed" in m.message]
+    assert len(got) == 1, got
+    return got[0]
+
+
+def pull_caps() -> types.ClientCapabilities:
+    c = caps()
+    c.text_document.diagnostic = types.DiagnosticClientCapabilities()  # type: ignore[union-attr]
+    return c
+
+
+async def answers(client: Any, root: Path) -> dict[str, Any]:
+    """Everything the index answers with: plans, symbols, workspace diagnostics."""
+    symbols = []
+    for query in ("", "step 1", "ADR"):
+        found = await client.workspace_symbol_async(types.WorkspaceSymbolParams(query=query))
+        symbols.append(
+            [(s.name, s.kind, s.location.uri, s.location.range, s.container_name) for s in found]
+        )
+    report = await client.workspace_diagnostic_async(
+        types.WorkspaceDiagnosticParams(previous_result_ids=[])
+    )
+    problems = sorted(
+        (i.uri.removeprefix(root.as_uri()), [(d.code, d.message, d.range) for d in i.items])
+        for i in report.items
+    )
+    return {"plans": await plans_of(client), "symbols": symbols, "problems": problems}
+
+
+WORKSPACE_SCOPE = {"planLsp": {"diagnosticsScope": "workspace"}}
+
+
+async def test_the_forked_build_answers_exactly_as_the_build_in_the_loop(tmp_path: Path) -> None:
+    root = workspace(tmp_path / "ws", 90)
+    got = {}
+    for name, workers in (("loop", 0), ("forked", 2)):
+        async with session(
+            pull_caps(), WORKSPACE_SCOPE, root=str(root), env=env(tmp_path, name, workers)
+        ) as client:
+            await indexed(client)
+            assert children(server_pid(client)) == set()  # none left once the build ended
+            got[name] = await answers(client, root)
+            log = log_of(client)
+            if workers:
+                assert "94 checked by 2 worker processes" in log, log
+            else:
+                assert "worker" not in log, log
+    assert len(got["loop"]["plans"]["plans"]) == 93  # 90 plans, an ADR, a KEP, a runbook
+    assert sum(1 for _, items in got["loop"]["problems"] if items) > 40
+    assert got["forked"] == got["loop"]
+
+
+async def test_the_next_start_reads_what_a_forked_build_kept(tmp_path: Path) -> None:
+    root = workspace(tmp_path / "ws", 60)
+    cache = env(tmp_path, "kept")
+
+    async def start() -> tuple[dict[str, Any], str]:
+        async with session(caps(), root=str(root), env=cache) as client:
+            await indexed(client)
+            return await plans_of(client), log_of(client)
+
+    first, log = await start()
+    assert "(0 unchanged" in log and "64 checked by 2 worker processes" in log, log
+    second, log = await start()
+    assert "(64 unchanged" in log and "worker" not in log, log  # 63 plans, notes.md
+    assert second == first
+    # The link target of p003, p014, ... changes: they are checked again (what they depend
+    # on was kept too), and now link to a heading that is gone.
+    (root / "notes.md").write_text("# Notes\n\nNothing here.\n", "utf-8")
+    third, log = await start()
+    linking = [i for i in range(60) if i % 11 == 3]
+    assert f"({64 - 1 - len(linking)} unchanged" in log, log
+    problems = {p["uri"].rsplit("/", 1)[1]: p["problems"] for p in third["plans"]}
+    before = {p["uri"].rsplit("/", 1)[1]: p["problems"] for p in first["plans"]}
+    for i in linking:
+        assert problems[f"p{i:03}-plan.md"] == before[f"p{i:03}-plan.md"] + 1
+
+
+async def hold(client: Any, root: Path) -> str:
+    """Open a plan and keep typing in it (:func:`type_on`): the index merges nothing from its
+    workers while the editor is busy (they check on, then wait on their full pipes)."""
+    uri = (root / "typing-plan.md").as_uri()
+    open_doc(client, uri, PLAN)
+    await diagnostics(client, uri, version=1)
+    return uri
+
+
+def type_on(client: Any, uri: str, version: int) -> None:
+    change(client, uri, version, ((0, 0), (0, 0), ""))
+
+
+async def ended(client: Any, builds: int, timeout: float = 60) -> None:
+    """Wait until ``builds`` builds of the index have ended their work-done progress."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        done = [
+            r
+            for r in client.progress_reports.values()
+            if isinstance(r[-1], types.WorkDoneProgressEnd)
+        ]
+        if len(done) >= builds:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"fewer than {builds} builds ended: {client.progress_reports}")
+
+
+def without_typing(answer: dict[str, Any]) -> dict[str, Any]:
+    plans = [p for p in answer["plans"] if not p["uri"].endswith("/typing-plan.md")]
+    return {**answer, "plans": plans}
+
+
+async def test_a_file_event_during_the_build_wins_over_a_workers_older_result(
+    tmp_path: Path,
+) -> None:
+    root = workspace(tmp_path / "ws", 300)
+    target = root / "plans" / "p010-plan.md"  # among the first files a worker checks
+    async with session(caps(), root=str(root), env=env(tmp_path, "event")) as client:
+        await workers_of(client)
+        await hold(client, root)  # p010's result, read before the change, is merged after it
+        await asyncio.sleep(0.1)
+        target.write_text(variant(10).replace("**Status:** In Progress", "**Status:** Completed"))
+        client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=target.as_uri(), type=types.FileChangeType.Changed)]
+            )
+        )
+        await indexed(client)
+        got = {r[0]: r for r in rows(await plans_of(client), root)}
+    assert got["plans/p010-plan.md"][2:4] == ("Completed", 1)
+    assert len(got) == 304  # 300 plans, an ADR, a KEP, a runbook, the open one
+
+
+async def test_a_killed_worker_leaves_its_files_to_the_server(tmp_path: Path) -> None:
+    root = workspace(tmp_path / "ws", 300)
+    async with session(caps(), root=str(root), env=env(tmp_path, "loop", 0)) as client:
+        await indexed(client)
+        expected = await plans_of(client)
+    async with session(caps(), root=str(root), env=env(tmp_path, "killed")) as client:
+        pids = await workers_of(client)
+        await hold(client, root)
+        victim = min(pids)
+        os.kill(victim, signal.SIGKILL)
+        await indexed(client)
+        assert without_typing(await plans_of(client)) == expected
+        assert not alive(victim)  # reaped
+        assert children(server_pid(client)) == set()
+
+
+async def test_no_worker_outlives_a_cancelled_build_or_shutdown(tmp_path: Path) -> None:
+    root = workspace(tmp_path / "ws", 300)
+    async with session(caps(), root=str(root), env=env(tmp_path, "cancel")) as client:
+        pids = await workers_of(client)
+        uri = await hold(client, root)
+        # The settings change: the build under way is cancelled (its workers were waiting on
+        # their full pipes), then built again once the typing stops.
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"planLsp": {"maxDiagnostics": 50}})
+        )
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30
+        version = 1
+        while any(alive(p) for p in pids):
+            assert loop.time() < deadline, "the cancelled build's workers are still there"
+            version += 1
+            type_on(client, uri, version)
+            await asyncio.sleep(0.1)
+        await ended(client, 2)
+        assert len((await plans_of(client))["plans"]) == 304
+        assert children(server_pid(client)) == set()
+
+    async with session(caps(), root=str(root), env=env(tmp_path, "exit")) as client:
+        pids = await workers_of(client)
+        await hold(client, root)
+        server = client._server
+    assert server.returncode == 0  # shut down, then exit
+    assert [p for p in pids if alive(p)] == []
+
+
+if sys.platform != "linux":  # pragma: no cover
+    pytest.skip("Linux only", allow_module_level=True)
