@@ -224,7 +224,8 @@ def key(*parts: str) -> str:
     return h.hexdigest()
 
 
-def _count(n: object) -> bool:
+def count(n: object) -> bool:
+    """Whether ``n`` is a whole number fit to be a line, column or count (not a bool)."""
     return isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 1 << 40
 
 
@@ -236,6 +237,6 @@ def valid_summary_row(row: object) -> bool:
         and len(row) == 9
         and isinstance(row[0], str)
         and all(x is None or isinstance(x, str) for x in (row[1], row[2], row[7]))
-        and all(_count(x) for x in row[3:7])
-        and (row[8] is None or _count(row[8]))
+        and all(count(x) for x in row[3:7])
+        and (row[8] is None or count(row[8]))
     )

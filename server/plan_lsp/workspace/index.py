@@ -434,19 +434,8 @@ NOT_A_PLAN = "none"
 
 
 def to_stored(e: Entry) -> dict[str, Any]:
-    s = e.summary
     return {
-        "summary": [
-            s.title,
-            s.kind,
-            s.status,
-            s.tasks_done,
-            s.tasks_total,
-            s.problems,
-            s.errors,
-            s.mismatch,
-            s.mismatch_line,
-        ],
+        "summary": e.summary.to_row(),
         "findings": [
             [
                 f.code,
@@ -464,16 +453,8 @@ def to_stored(e: Entry) -> dict[str, Any]:
     }
 
 
-def _count(n: Any) -> bool:
-    return isinstance(n, int) and not isinstance(n, bool) and 0 <= n < 1 << 40
-
-
 def _text(x: Any) -> bool:
     return isinstance(x, str)
-
-
-def _opt(x: Any, ok: Callable[[Any], bool]) -> bool:
-    return x is None or ok(x)
 
 
 def _rows(x: Any, width: int, ok: Callable[[list[Any]], bool]) -> bool:
@@ -486,14 +467,11 @@ def valid_stored(value: Any) -> bool:
         return True
     if not isinstance(value, dict) or set(value) != {"summary", "findings", "headings", "lines"}:
         return False
-    s = value["summary"]
+    from plan_lsp.workspace.cache import count as _count
+    from plan_lsp.workspace.cache import valid_summary_row
+
     return (
-        isinstance(s, list)
-        and len(s) == 9
-        and _text(s[0])
-        and all(_opt(x, _text) for x in (s[1], s[2], s[7]))
-        and all(_count(x) for x in s[3:7])
-        and _opt(s[8], _count)
+        valid_summary_row(value["summary"])
         and _rows(
             value["findings"],
             7,
