@@ -12,9 +12,9 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
-from plan_lsp.cli import fix as fix_mod
 from plan_lsp.core import engine, kinds
 from plan_lsp.core.text import TextEdit
+from plan_lsp.features import actions
 from support import SEED, complete_plan, lsp_edit, remove_section
 from test_cli import run
 
@@ -178,7 +178,7 @@ def test_fix_never_loses_or_reorders_text_it_does_not_fix(
         text = _damage(text, op)
     if crlf:
         text = text.replace("\n", "\r\n")
-    fixed, rounds = fix_mod.fix_text(text, _check)
+    fixed, rounds = actions.fix_all(text, _check)
     event(f"rounds: {min(len(rounds), 3)}")
     current = text
     for applied in rounds:
@@ -206,5 +206,5 @@ def test_fix_never_loses_or_reorders_text_it_does_not_fix(
     if crlf:
         assert fixed.count("\n") == fixed.count("\r\n")
     # A second run changes nothing.
-    again, more = fix_mod.fix_text(fixed, _check)
+    again, more = actions.fix_all(fixed, _check)
     assert (again, more) == (fixed, [])

@@ -73,7 +73,7 @@ def test_initialize_result(capabilities: dict[str, Any]) -> None:
             "hoverProvider": True,
             "definitionProvider": True,
             "documentSymbolProvider": True,
-            "codeActionProvider": {"codeActionKinds": ["quickfix"]},
+            "codeActionProvider": {"codeActionKinds": ["quickfix", "source.fixAll.plan-lsp"]},
             "workspaceSymbolProvider": {"resolveProvider": False},
             "foldingRangeProvider": True,
             "executeCommandProvider": {"commands": ["plan.scaffold"]},

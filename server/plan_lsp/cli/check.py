@@ -502,11 +502,12 @@ def _fix(
 ) -> int:
     """``--fix`` / ``--diff``: apply the preferred fixes, then report what remains."""
     from plan_lsp.cli import fix as fix_mod
+    from plan_lsp.features import actions
 
     changed = 0
     for (index, where, _), (_, _, text) in zip(pending, _JOBS, strict=True):
         entry = reports[index]
-        fixed, rounds = fix_mod.fix_text(text, functools.partial(_check_at, where))
+        fixed, rounds = actions.fix_all(text, functools.partial(_check_at, where))
         result = check_text(fixed, where)
         entry["kind"] = result.kind.name if result.kind else None
         entry["findings"] = findings_of(result)

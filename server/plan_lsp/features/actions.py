@@ -1,12 +1,17 @@
-"""Quick fixes: the edits that resolve a finding, where the fix is obvious.
+"""Quick fixes: the edits that resolve a finding, where the fix is obvious; and fixing all.
 
 Pure: a checked document and its findings in, :class:`Fix` values (titles and text edits in code
 points) out. The protocol layer ties each fix to the document version it was computed for.
+
+**Fix all** (:func:`fix_all`) applies the preferred fixes round after round, a re-check between
+rounds: the one implementation of ``plan-lsp check --fix`` and of the editor's
+``source.fixAll.plan-lsp`` code action (:func:`edits_between` turns its result into edits).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from plan_lsp.core.codes import Finding
@@ -292,3 +297,134 @@ def preferred(result: Result) -> list[Fix]:
         chosen.append(fix)
         taken += spans
     return chosen
+
+
+# -- fix all -----------------------------------------------------------------------------------
+
+_BREAK = re.compile(r"\r\n|\r|\n")
+MAX_ROUNDS = 64
+"""Rounds of fixing per document; each round re-checks and applies the fixes that do not clash."""
+
+
+@dataclass(frozen=True)
+class Applied:
+    """One round's edits, as applied to the text it started from."""
+
+    text: str
+    edits: tuple[TextEdit, ...]
+
+
+def line_starts(text: str) -> tuple[list[int], list[int]]:
+    """Per line (LSP's way: ``\\n``, ``\\r\\n`` or ``\\r``), its start and content-end offsets."""
+    starts, ends = [0], []
+    for m in _BREAK.finditer(text):
+        ends.append(m.start())
+        starts.append(m.end())
+    ends.append(len(text))
+    return starts, ends
+
+
+def newline_of(text: str) -> str:
+    """The text's line end (its first one; ``\\n`` when it has none)."""
+    m = _BREAK.search(text)
+    return m.group() if m else "\n"
+
+
+def apply_keeping_line_ends(text: str, edits: Sequence[TextEdit]) -> str:
+    """Apply non-overlapping ``edits`` (code-point positions on LSP lines) to ``text``; inserted
+    line ends take the text's own line end. Positions past a line or the text clamp."""
+    starts, ends = line_starts(text)
+    nl = newline_of(text)
+
+    def offset(p: Pos) -> int:
+        if p.line < 0:
+            return 0
+        if p.line >= len(starts):
+            return len(text)
+        return min(starts[p.line] + max(p.character, 0), ends[p.line])
+
+    out = text
+    for edit in sorted(edits, key=lambda e: (e.span.start, e.span.end), reverse=True):
+        a, b = offset(edit.span.start), offset(edit.span.end)
+        new = edit.new_text if nl == "\n" else edit.new_text.replace("\n", nl)
+        out = out[:a] + new + out[max(a, b) :]
+    return out
+
+
+def fix_all(text: str, check: Callable[[str], Result]) -> tuple[str, list[Applied]]:
+    """``text`` with every preferred fix applied, and the rounds that did it: what is safe to
+    apply unattended. ``check`` checks a text as the document (its kinds, settings, links).
+
+    A round is kept only when it resolves what its fixes target (each of those findings is
+    then reported fewer times; an edit that cannot help — say, inside an unclosed code fence —
+    is not kept); when a whole round does not, its fixes are tried one by one. Stops when no fix
+    is left or helps, or after :data:`MAX_ROUNDS`: so a second run changes nothing.
+    """
+    rounds: list[Applied] = []
+    result = check(text)
+    for _ in range(MAX_ROUNDS):
+        chosen = preferred(result)
+        if not chosen:
+            break
+        batches = [chosen] + ([[f] for f in chosen] if len(chosen) > 1 else [])
+        for batch in batches:
+            edits = tuple(e for fix in batch for e in fix.edits)
+            new = apply_keeping_line_ends(text, edits)
+            after = check(new)
+            if new != text and _resolves(result.findings, after.findings, batch):
+                rounds.append(Applied(text, edits))
+                text, result = new, after
+                break
+        else:
+            break
+    return text, rounds
+
+
+def _key(f: Finding) -> tuple[str, str]:
+    return (f.code, f.message)
+
+
+def _resolves(before: list[Finding], after: list[Finding], fixes: Sequence[Fix]) -> bool:
+    """Whether each finding the fixes target is reported fewer times after them."""
+    from collections import Counter
+
+    old = Counter(_key(f) for f in before)
+    new = Counter(_key(f) for f in after)
+    targets = {_key(f) for fix in fixes for f in fix.findings}
+    return all(new[k] < old[k] for k in targets)
+
+
+def edits_between(old: str, new: str) -> list[TextEdit]:
+    """Edits turning ``old`` into ``new``: the runs of lines that differ, each replaced whole
+    (unchanged lines are not touched, so the editor keeps its marks on them). Positions in
+    code points on LSP lines; ``[]`` when the texts are equal."""
+    import difflib
+
+    if old == new:
+        return []
+    a, b = _keep_ends(old), _keep_ends(new)
+    starts_a = len(a)
+
+    def at(i: int) -> Pos:
+        if i < starts_a:
+            return Pos(i, 0)
+        # Past the last line: its end (the last line has no line end: the text ends there).
+        if not a or a[-1].endswith(("\n", "\r")):
+            return Pos(len(a), 0)
+        return Pos(len(a) - 1, len(a[-1]))
+
+    out: list[TextEdit] = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            out.append(TextEdit(Span(at(i1), at(i2)), "".join(b[j1:j2])))
+    return out
+
+
+def _keep_ends(text: str) -> list[str]:
+    """The lines of ``text`` (LSP's line ends), each with its line end."""
+    starts, _ = line_starts(text)
+    bounds = [*starts, len(text)]
+    return [
+        text[bounds[i] : bounds[i + 1]] for i in range(len(starts)) if bounds[i] < bounds[i + 1]
+    ]

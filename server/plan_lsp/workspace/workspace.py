@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlparse
 
 from plan_lsp.core import paths, settings
-from plan_lsp.core.text import Pos, Span
+from plan_lsp.core.text import Pos, Span, TextEdit
 from plan_lsp.workspace.config import Config, find_config
 from plan_lsp.workspace.documents import UTF16, Document
 from plan_lsp.workspace.files import (
@@ -680,6 +680,26 @@ class Workspace:
         """Quick fixes editing ``uri`` for ``findings`` (from its last check)."""
         result = self.analyze(uri)
         return [] if result is None else actions.fixes(result, findings)
+
+    def fix_all(self, uri: str) -> list[TextEdit] | None:
+        """Every fix safe to apply unattended (``check --fix``'s, one implementation:
+        :func:`actions.fix_all`), as edits of the open document ``uri`` (None: not open; ``[]``:
+        nothing to fix). Each round re-checks the text as the document: its kind, settings and
+        links."""
+        doc = self.documents.get(uri)
+        if doc is None:
+            return None
+        if self.template_path(uri) is not None or self.check(doc).kind is None:
+            return []
+        path = uri_to_path(doc.uri) or urlparse(doc.uri).path
+        kinds_, options, root = self.kinds(), self.options(path), self.root()
+
+        def check(text: str) -> Result:
+            return engine.check(text, path, kinds_, options, lookup=self.lookup, root=root)
+
+        old = doc.text
+        fixed, rounds = actions.fix_all(old, check)
+        return actions.edits_between(old, fixed) if rounds else []
 
     def link_roots(self) -> list[Path]:
         """The folders links are followed into (and files created in): the workspace folders;

@@ -51,7 +51,7 @@ def register(ls: PlanLanguageServer) -> None:
     feature(types.TEXT_DOCUMENT_FOLDING_RANGE)(navigation.folding_range)
     feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
-        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]),
+        types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, actions.FIX_ALL]),
     )(actions.code_action)
     feature(commands.STATUS_METHOD)(commands.plan_status)
     feature(commands.TEXT_METHOD)(commands.plan_text)

@@ -1,6 +1,8 @@
-"""Quick fixes: ``textDocument/codeAction``."""
+"""Quick fixes and fixing all: ``textDocument/codeAction``."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from lsprotocol import types
 
@@ -15,10 +17,56 @@ def code_action(
 ) -> list[types.CodeAction] | None:
     """``textDocument/codeAction``: quick fixes for the findings on the lines asked about (or
     shown there by the client), and files to create for broken links; on an empty document, one
-    action per template. Each part is guarded: one that fails leaves the others' actions."""
+    action per template; asked for ``source.fixAll.plan-lsp`` (or a kind above it:
+    ``source.fixAll``, ``source``), one action fixing all that ``check --fix`` would. Only the
+    kinds asked for (``context.only``) are computed. Each part is guarded: one that fails
+    leaves the others' actions."""
     doc = ls.ws.document(params.text_document.uri)
     if doc is None:
         return None
+    only = params.context.only
+    out = _quick_fixes(ls, doc, params) if _asked(only, types.CodeActionKind.QuickFix.value) else []
+    if _asked(only, FIX_ALL) and only is not None:  # computed only when asked for by kind
+        out += part(ls, "fix all", _fix_all, ls, doc)
+    return out
+
+
+FIX_ALL = "source.fixAll.plan-lsp"
+"""The code action kind of fixing all (``editor.codeActionsOnSave``)."""
+
+
+def _asked(only: Sequence[types.CodeActionKind | str] | None, kind: str) -> bool:
+    """Whether ``kind`` is among the kinds asked for (all of them when none are named): named,
+    or under a kind named (``source.fixAll`` asks for ``source.fixAll.plan-lsp``)."""
+    if only is None:
+        return True
+    for k in only:
+        want = str(getattr(k, "value", k))
+        if kind == want or kind.startswith(want + "."):
+            return True
+    return False
+
+
+def _fix_all(ls: PlanLanguageServer, doc: Document) -> list[types.CodeAction]:
+    """One action with every fix ``check --fix`` applies, or none when nothing is fixable."""
+    edits = ls.ws.fix_all(doc.uri)
+    if not edits:
+        return []
+    return [
+        types.CodeAction(
+            title="Fix all auto-fixable plan problems",
+            kind=FIX_ALL,
+            edit=convert.workspace_edit(
+                doc, [convert.text_edit(doc, e, ls.encoding) for e in edits], ls.document_changes
+            ),
+        )
+    ]
+
+
+def _quick_fixes(
+    ls: PlanLanguageServer, doc: Document, params: types.CodeActionParams
+) -> list[types.CodeAction]:
+    """Quick fixes for the findings on the lines asked about; templates on an empty document."""
     if doc.is_blank():
         return _scaffold_actions(ls, doc)
     findings = ls.ws.findings(doc.uri) or []
