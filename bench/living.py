@@ -6,8 +6,9 @@ Part ``living`` of ``bench/run.py`` (``--only living``):
   round trip for the whole document, idle and right after a keystroke, at each plan size;
 - the workspace index: a workspace folder of 1,000 plans (the check corpus); from
   ``initialized`` to the end of the server's work-done progress, and the server's resident size
-  before and after; on a first start (nothing kept in its cache folder) and on the next start
-  (the entries the first kept);
+  before and after; on a first start (nothing kept in its cache folder: the files are checked
+  by worker processes), on the next start (the entries the first kept), and on a first start
+  with the files checked in the server's loop (``PLAN_LSP_INDEX_WORKERS=0``);
 - keystroke -> diagnostics on a 250-line plan while that index is being built (bursts of 10
   keystrokes, 0.4 s apart), against the same bursts once it is done (idle).
 """
@@ -158,6 +159,18 @@ async def index_and_keystrokes(
     finally:
         await client.close()
 
+    # The same first start with the files checked in the server's loop, one at a time (as
+    # where processes cannot be forked), beside the worker processes' build above.
+    in_loop = ["env", f"PLAN_LSP_CACHE_DIR={caches / 'loop'}", "PLAN_LSP_INDEX_WORKERS=0", *server]
+    client = await Client.spawn(in_loop, cwd=str(work))
+    try:
+        loop_started = await client.start(str(root))
+        loop_ended = await asyncio.wait_for(client.progress_end, 600)
+        await asyncio.sleep(0.5)
+        loop_rss, loop_hwm = lsp.rss_kib(client.pid)
+    finally:
+        await client.close()
+
     typing = ["env", f"PLAN_LSP_CACHE_DIR={caches / 'typing'}", *server]
     client = await Client.spawn(typing, cwd=str(work))
     try:
@@ -182,6 +195,9 @@ async def index_and_keystrokes(
         "indexed": indexed,
         "index_s": ended - started,
         "index_warm_s": warm_ended - warm_started,
+        "index_loop_s": loop_ended - loop_started,
+        "loop_rss_kib": loop_rss,
+        "loop_hwm_kib": loop_hwm,
         "warm_rss_kib": warm_rss,
         "index_typing_s": typing_ended - typing_started,
         "reports": reports,
@@ -235,6 +251,20 @@ def rows(raw: dict[str, Any], quick: bool) -> list[dict[str, Any]]:
                 "ratio": f"{ix['index_s'] / max(1, ix['files']) * 1000:.2f} ms per plan",
             }
         )
+        if "index_loop_s" in ix:
+            out.append(
+                {
+                    "section": "workspace index",
+                    "name": f"{ix['files']:,} plans, in the server's loop "
+                    "(PLAN_LSP_INDEX_WORKERS=0), initialized → progress end",
+                    "median": f"{ix['index_loop_s']:.2f} s",
+                    "p95": "",
+                    "n": 1,
+                    "beside": f"{ix['loop_rss_kib'] * 1024 / 1e6:.0f} MB resident after "
+                    f"(peak {ix['loop_hwm_kib'] * 1024 / 1e6:.0f} MB)",
+                    "ratio": f"{ix['index_loop_s'] / max(1, ix['files']) * 1000:.2f} ms per plan",
+                }
+            )
         if "index_warm_s" in ix:
             out.append(
                 {

@@ -822,7 +822,9 @@ METHOD = [
     "checked).",
     "- **workspace index** (`bench/living.py`): a workspace folder holding the 1,000 check-corpus "
     "plans; the client supports work-done progress; from `initialized` to the `$/progress` "
-    "`end`; resident size once it ended. *While indexing* (a second server): keystrokes in "
+    "`end`; resident size once it ended; the first start's files are checked by worker "
+    "processes, and once more in the server's loop (`PLAN_LSP_INDEX_WORKERS=0`) for comparison. "
+    "*While indexing* (another server): keystrokes in "
     "bursts of 10 (each waiting for its diagnostics), 0.4 s apart, in a 250-line plan opened "
     "right after `initialized`, for as long as the index is being built (the index waits 0.3 s "
     "after an edit, so most keystrokes of a burst find it paused); *idle*: as many keystrokes, "
