@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from lsp_support import change, diagnostics, open_doc, session
 from lsprotocol import types
+from plan_lsp.workspace import workers as workers_module
 from support import complete_plan, remove_section
 from test_lsp_workspace_index import caps, indexed, plans_of, rows
 
@@ -274,6 +275,66 @@ async def test_no_worker_outlives_a_cancelled_build_or_shutdown(tmp_path: Path) 
         await hold(client, root)
         server = client._server
     assert server.returncode == 0  # shut down, then exit
+    assert [p for p in pids if alive(p)] == []
+
+
+class Opaque:
+    """Not plain data: a worker sending it sends garbage as far as the server is concerned."""
+
+
+def pool_results(
+    paths: list[str], compute: Any, workers: int = 2
+) -> tuple[dict[str, Any], set[int]]:
+    """What a real :class:`workers.Pool` gives for ``paths``, and the workers it forked."""
+
+    async def run() -> tuple[dict[str, Any], set[int]]:
+        pool = workers_module.Pool(paths, compute, workers)
+        pids = set(pool.pids())
+        out: dict[str, Any] = {}
+        try:
+            while (batch := await pool.next()) is not None:
+                for path, got in batch:
+                    assert path not in out
+                    out[path] = got
+        finally:
+            pool.close()
+        return out, pids
+
+    return asyncio.run(run())
+
+
+def test_a_pool_gives_each_files_result_once_and_leaves_no_worker() -> None:
+    paths = [f"/plans/p{i:03}-plan.md" for i in range(100)]
+    got, pids = pool_results(paths, lambda path: (path.upper(), len(path), None))
+    assert got == {p: (p.upper(), len(p), None) for p in paths}
+    assert len(pids) == 2
+    assert [p for p in pids if alive(p)] == []
+
+
+def test_what_a_worker_could_not_check_or_sent_garbled_is_left_to_the_server() -> None:
+    paths = [f"/plans/p{i:03}-plan.md" for i in range(60)]
+
+    def failing(path: str) -> str:
+        if path.endswith(("7-plan.md", "3-plan.md")):
+            raise ValueError("a bug in a check")
+        return path
+
+    got, _ = pool_results(paths, failing)
+    lost = {p for p, v in got.items() if v is workers_module.LOST}
+    assert lost == {p for p in paths if p.endswith(("7-plan.md", "3-plan.md"))}
+    assert all(got[p] == p for p in paths if p not in lost)
+
+    # A worker sending what is not plain data is stopped at that batch: whatever it did not
+    # send before is the server's to check; the other worker is not disturbed.
+    def garbled(path: str) -> Any:
+        return Opaque() if path == paths[21] else path
+
+    got, pids = pool_results(paths, garbled)
+    assert sorted(got) == sorted(paths)
+    odd = paths[1::2]  # the second worker's files, paths[21] among them
+    assert all(got[p] == p for p in paths[0::2])
+    assert got[paths[21]] is workers_module.LOST
+    assert all(got[p] in (p, workers_module.LOST) for p in odd)
     assert [p for p in pids if alive(p)] == []
 
 
