@@ -68,9 +68,10 @@ async def session(
     root: str | None = None,
     env: dict[str, str] | None = None,
     server: list[str] | None = None,
+    folders: list[str] | None = None,
 ) -> AsyncIterator[LanguageClient]:
     """A started and initialized server (``server``: another command than ``SERVER``), shut
-    down cleanly afterwards."""
+    down cleanly afterwards; ``folders``: the workspace folders after ``root`` (multi-root)."""
     config = ClientServerConfig(
         server_command=server or SERVER,
         client_factory=make_client,
@@ -86,6 +87,10 @@ async def session(
             initialization_options=init_options,
             root_uri=root_uri,
             workspace_folders=[types.WorkspaceFolder(uri=root_uri, name="ws")]
+            + [
+                types.WorkspaceFolder(uri=f"file://{f}", name=f"ws{i}")
+                for i, f in enumerate(folders or [], 1)
+            ]
             if root_uri
             else None,
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 from pathlib import Path
@@ -10,6 +11,7 @@ import pytest
 from lsp_support import diagnostics, open_doc, rng, session
 from lsprotocol import types
 from test_cli import run
+from test_lsp_workspace_index import plain, plans_of
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "templates"
 RFC = """\
@@ -497,3 +499,82 @@ async def test_a_linked_file_created_outside_the_editor_fixes_the_link(workspace
             )
         )
         assert await diagnostics(client, target, version=1, after=mark) == []
+
+
+async def test_each_workspace_folder_has_its_own_templates(tmp_path: Path) -> None:
+    """Multi-root: a document gets the templates of the workspace folder holding it (and its
+    templates folder setting), not the first folder's; a folder added later brings its own."""
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    shutil.copytree(EXAMPLES, a)  # adr, kep, runbook
+    (b / ".plan-templates").mkdir(parents=True)
+    (b / ".plan-templates" / "rfc.md").write_text(RFC, "utf-8")
+    (c / "templates").mkdir(parents=True)
+    (c / "templates" / "rfc.md").write_text(RFC.replace("## Motivation", "## Rationale"), "utf-8")
+    (c / ".plan-lsp.toml").write_text('templatesDir = "templates"\n', "utf-8")
+    rfc = "# RFC 7: Faster builds\n\n**Stage:** Draft\n**Champion:** Ana\n\n## Summary\n\nCache.\n"
+    adr = (a / "adr" / "0001-use-sqlite.md").read_text("utf-8")
+    adr = adr.replace("## Consequences", "## Afterwards")
+    (b / "rfcs").mkdir()
+    (b / "rfcs" / "8-on-disk.md").write_text(rfc.replace("RFC 7", "RFC 8"), "utf-8")
+
+    async def scaffolds(client: object, target: str) -> list[str]:
+        open_doc(client, target, "")  # type: ignore[arg-type]
+        got = await client.text_document_completion_async(  # type: ignore[attr-defined]
+            types.CompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=target),
+                position=types.Position(line=0, character=0),
+            )
+        )
+        return [i.label.split(":")[0] for i in got.items]
+
+    async with session(root=str(a), folders=[str(b)]) as client:
+        in_a, in_b = uri(a, "adr/0002-x.md"), uri(b, "rfcs/7-faster.md")
+        open_doc(client, in_a, adr)
+        got = await diagnostics(client, in_a, version=1)
+        assert [d.message for d in got if d.code == "missing-section"] == [
+            "Missing section '## Consequences' (after 'Alternatives Considered')"
+        ]
+        open_doc(client, in_b, rfc)
+        got = await diagnostics(client, in_b, version=1)
+        assert [(d.code, d.message) for d in got] == [
+            ("missing-section", "Missing section '## Motivation' (after 'Summary')")
+        ]
+        assert await scaffolds(client, uri(a, "notes/new.md")) == ["adr", "kep", "runbook", "plan"]
+        assert await scaffolds(client, uri(b, "notes/new.md")) == ["rfc", "plan"]
+        # The workspace index checks each closed plan with its folder's templates too.
+        on_disk = uri(b, "rfcs/8-on-disk.md")
+        for _ in range(400):
+            listed = plain(await plans_of(client))["plans"]
+            if any(p["uri"] == on_disk for p in listed):
+                break
+            await asyncio.sleep(0.025)
+        assert [(p["kind"], p["problems"]) for p in listed if p["uri"] == on_disk] == [("rfc", 1)]
+        # The second folder's template, opened and broken in the editor: diagnosed on it, the
+        # last good version still serves its documents.
+        template = uri(b, ".plan-templates/rfc.md")
+        open_doc(client, template, RFC.replace("{{N}}", "{{N"))
+        [problem] = await diagnostics(client, template, version=1)
+        assert problem.code == "invalid-template"
+        # A third folder, added later, with its own templates folder (its configuration file).
+        client.workspace_did_change_workspace_folders(
+            types.DidChangeWorkspaceFoldersParams(
+                event=types.WorkspaceFoldersChangeEvent(
+                    added=[types.WorkspaceFolder(uri=c.as_uri(), name="c")], removed=[]
+                )
+            )
+        )
+        in_c = uri(c, "rfcs/7-faster.md")
+        open_doc(client, in_c, rfc)
+        got = await diagnostics(client, in_c, version=1)
+        assert [(d.code, d.message) for d in got] == [
+            ("missing-section", "Missing section '## Rationale' (after 'Summary')")
+        ]
+        mark = len(client.published)  # type: ignore[attr-defined]
+        change_b = rfc + "\n## Motivation\n\nSlow.\n"
+        client.text_document_did_change(
+            types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=in_b, version=2),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=change_b)],
+            )
+        )
+        assert await diagnostics(client, in_b, version=2, after=mark) == []

@@ -126,13 +126,18 @@ class Indexer:
         ws = self.ls.ws
         if store is not None and self.built_generation != ws.generation:
             store = None  # settings changed meanwhile: the key no longer says what they are
-        return index.check_file(ws.files, path, ws.kinds(), ws.options(), ws.lookup, store)
+        return index.check_file(ws.files, path, ws.kinds(path), ws.options(path), ws.lookup, store)
 
     def store(self) -> index.Store | None:
         """The entries kept from the last start, for the settings and templates in force."""
         ws = self.ls.ws
         try:
-            key = index.store_key(ws.kinds(), ws.options(), self.roots())
+            # Every folder's kinds and options (each plan is checked with its folder's).
+            key = index.store_key(
+                [k for r in self.roots() for k in ws.kinds(r)],
+                [ws.options(r) for r in self.roots()],
+                self.roots(),
+            )
             return None if key is None else index.Store(key, self.is_open)
         except Exception as exc:  # never lose the index over its cache
             self.ls.report_server_error(exc, None)
@@ -148,10 +153,14 @@ class Indexer:
         if count <= 0:
             return None
         ws = self.ls.ws
-        files, kinds, options, lookup = ws.files, ws.kinds(), ws.options(), ws.lookup
+        files, lookup = ws.files, ws.lookup
+        for root in self.roots():
+            ws.kinds(root)  # loaded here, before any fork: each folder's own
 
         def compute(path: str) -> index.Checked | None:
-            return index.check_for_store(files, path, kinds, options, lookup, store)
+            return index.check_for_store(
+                files, path, ws.kinds(path), ws.options(path), lookup, store
+            )
 
         def start(paths: list[str]) -> workers.Pool:
             pool = workers.Pool(paths, compute, count)
@@ -493,7 +502,7 @@ def plans(ls: PlanLanguageServer, params: Any) -> dict[str, Any]:
         s = e.summary
         out.append({"uri": e.uri, **s.as_json()})
     statuses: list[str] = []
-    for kind in ls.ws.kinds():
+    for kind in [k for r in ls.ws.registries() for k in r.kinds()]:
         for ff in kind.schema.front:
             if ff.label.strip().casefold() == "status":
                 statuses += [v for v in ff.values if v not in statuses]

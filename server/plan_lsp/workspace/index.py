@@ -337,7 +337,9 @@ class Forked:
 STORE_VERSION = "1"
 
 
-def store_key(kinds: Sequence[Kind], options: Options, roots: Sequence[str]) -> str | None:
+def store_key(
+    kinds: Sequence[Kind], options: Options | Sequence[Options], roots: Sequence[str]
+) -> str | None:
     """Everything an entry depends on but its file and its links' targets: this code and the
     checker's, the kinds (their schemas), the options and the workspace folders (links leave
     them only so far). None when one of them has no stable text (nothing is kept then)."""

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from plan_lsp.core import engine, kinds, links, outline, templates
     from plan_lsp.core.codes import Finding
     from plan_lsp.core.engine import Result
-    from plan_lsp.core.kinds import Kind
+    from plan_lsp.core.kinds import Kind, Registry
     from plan_lsp.core.links import Lookup
     from plan_lsp.core.outline import Outline
     from plan_lsp.features import actions, completion, navigation, scaffold
@@ -154,7 +154,7 @@ class Workspace:
         """Every file read goes through here (:mod:`plan_lsp.workspace.files`)."""
         self.reporter: Reporter = reporter or LogReporter()
         self.roots: Callable[[], Sequence[Path]] = roots or (lambda: [])
-        """The workspace folders (the first one holds the templates folder)."""
+        """The workspace folders (each with its own settings and templates folder)."""
         self.documents: dict[str, Document] = {}
         """Open documents by URI: the server's own copy of their text."""
         self.by_path: dict[str, Document] = {}
@@ -164,8 +164,8 @@ class Workspace:
         self.outlines: dict[str, Outline] = {}
         """Last outline per URI, brought up to date edit by edit (one section re-parsed)."""
         self.settings = settings.Settings()
-        """Settings in force for the first workspace folder (and the templates): its
-        configuration file's, with the editor's settings over them."""
+        """Settings in force for the first workspace folder: its configuration file's, with
+        the editor's settings over them (each folder's: :meth:`settings_for`)."""
         self.editor: tuple[settings.Settings, frozenset[str]] = (settings.Settings(), frozenset())
         """The editor's settings, and the keys it sets to other than their default."""
         self.folder_settings: dict[str, settings.Settings] = {}
@@ -183,8 +183,10 @@ class Workspace:
         self.encoding = UTF16
         """The client's position units for :meth:`change`."""
         self.plan_kind: Kind | None = None
-        """The plan kind in force (built-in unless ``planLsp.template`` names another)."""
-        self._registry: kinds.Registry | None = None
+        """The plan kind in force in the first workspace folder (built-in unless
+        ``planLsp.template`` names another)."""
+        self._registries: dict[str, kinds.Registry] = {}
+        """Kinds per workspace folder (``""``: with none): its templates folder's, its plan."""
         self.kinds_stale = True
         """Settings changed since the kinds were loaded: load them again on next use."""
         self._disk_lookup: Lookup | None = None
@@ -266,21 +268,61 @@ class Workspace:
         self.config_reported = {p for p, f in out.items() if f}
         return out
 
+    def folder_of(self, path: str | None) -> Path | None:
+        """The workspace folder holding ``path`` (the deepest); else the first (None: no
+        folders). Its settings are :meth:`settings_for`'s, its kinds :meth:`kinds`'."""
+        roots = self.roots()
+        best: Path | None = None
+        if path:
+            for root in roots:
+                r = str(root)
+                inner = path == r or path.startswith(r.rstrip("/") + "/")
+                if inner and (best is None or len(r) > len(str(best))):
+                    best = root
+        return best if best is not None else (roots[0] if roots else None)
+
+    def registry_for(self, path: str | None = None) -> kinds.Registry:
+        """The kinds of the workspace folder holding ``path`` (see :meth:`folder_of`): its own
+        templates folder and plan template, last good versions in force."""
+        if self.kinds_stale:
+            self.load_kinds()
+        root = self.folder_of(path)
+        got = self._registries.get(str(root) if root is not None else "")
+        if got is None:  # a folder the workspace did not have when the kinds were loaded
+            self.load_kinds()
+            got = self._registries.get(str(root) if root is not None else "", kinds.Registry())
+        return got
+
     @property
     def registry(self) -> kinds.Registry:
-        """Kinds from the workspace's templates folder, last good versions in force."""
-        if self._registry is None:
-            self._registry = kinds.Registry()
-        if self.kinds_stale:
-            self.kinds_stale = False
-            self.plan_kind = self.load_plan_kind()
-            self._registry.plan = self.plan_kind
-            self.load_templates()
-        return self._registry
+        """The first workspace folder's kinds (see :meth:`registry_for`)."""
+        return self.registry_for(None)
 
-    def kinds(self) -> list[Kind]:
-        """The kinds in force: team templates, then the plan."""
-        return self.registry.kinds()
+    def registries(self) -> list[kinds.Registry]:
+        """The kinds of every workspace folder, first folder first."""
+        if self.kinds_stale:
+            self.load_kinds()
+        return list(self._registries.values())
+
+    def load_kinds(self) -> None:
+        """(Re)load every workspace folder's kinds: its plan template and templates folder."""
+        self.kinds_stale = False
+        previous, self._registries = self._registries, {}
+        roots: list[Path | None] = [*self.roots()] or [None]
+        for root in roots:
+            key = str(root) if root is not None else ""
+            if key in self._registries:
+                continue
+            registry = previous.get(key) or kinds.Registry()  # broken templates keep their last
+            self._registries[key] = registry  # good version
+            registry.plan = self.load_plan_kind(root)
+            self.load_templates(root, registry)
+        self.plan_kind = next(iter(self._registries.values())).plan
+
+    def kinds(self, path: str | None = None) -> list[Kind]:
+        """The kinds in force for ``path`` (its workspace folder's): team templates, then the
+        plan."""
+        return self.registry_for(path).kinds()
 
     def options(self, path: str | None = None) -> engine.Options:
         """What the settings (of the workspace folder holding ``path``) change about checking."""
@@ -305,21 +347,22 @@ class Workspace:
         roots = self.roots()
         return str(roots[0]) if roots else None
 
-    def templates_folder(self) -> Path | None:
-        """The templates folder ``planLsp.templatesDir`` names, relative to the first workspace
-        folder; None when it lies outside the workspace (symlinks resolved), like
-        ``planLsp.template``: a workspace's settings cannot bring in templates from elsewhere.
-        With the default, when the workspace has no ``.plan-templates``, a spec-kit
-        repository's ``.specify/templates``."""
-        folder = Path(self.settings.templates_dir)
+    def templates_folder(self, root: Path | None = None) -> Path | None:
+        """The templates folder ``planLsp.templatesDir`` (as set for the workspace folder
+        ``root``, the first by default) names, relative to that folder; None when it lies
+        outside the workspace (symlinks resolved), like ``planLsp.template``: a workspace's
+        settings cannot bring in templates from elsewhere. With the default, when the folder has
+        no ``.plan-templates``, a spec-kit repository's ``.specify/templates``."""
         roots = self.roots()
+        root = root if root is not None else (roots[0] if roots else None)
+        folder = Path(self.settings_for(str(root) if root else None).templates_dir)
         if not folder.is_absolute():
-            if not roots:
+            if root is None:
                 return None
             default = folder == Path(paths.DEFAULT_DIR)
-            folder = roots[0] / folder
-            if default and not self._is_dir(folder) and self._is_dir(roots[0] / paths.SPECKIT_DIR):
-                folder = roots[0] / paths.SPECKIT_DIR
+            folder = root / folder
+            if default and not self._is_dir(folder) and self._is_dir(root / paths.SPECKIT_DIR):
+                folder = root / paths.SPECKIT_DIR
         if roots and not inside(folder, roots):
             return None  # ``/etc``, ``../..``, or a symlink leading out
         return folder
@@ -328,24 +371,27 @@ class Workspace:
         info = self.files.info(str(path))
         return info is not None and info.is_dir
 
-    def load_templates(self) -> None:
-        """(Re)load the templates folder; open template buffers count with their text."""
-        folder = self.templates_folder()
-        registry = self._registry
-        if registry is None:
-            return
+    def load_templates(self, root: Path | None, registry: Registry) -> None:
+        """(Re)load the templates folder of the workspace folder ``root`` into ``registry``;
+        open template buffers count with their text."""
+        folder = self.templates_folder(root)
         if folder is None:
-            if self.roots() and self.settings.templates_dir:
+            named = self.settings_for(str(root) if root else None).templates_dir
+            if self.roots() and named:
                 self.reporter.warn(
-                    f"plan-lsp: templates folder {self.settings.templates_dir} is outside the "
-                    "workspace; no team templates are used"
+                    f"plan-lsp: templates folder {named} is outside the workspace; no team "
+                    "templates are used"
                 )
+            for gone in list(registry.texts):  # those of a folder named before
+                registry.load(gone, None)
+            registry.folder = None
             return
         load_folder(registry, folder, self.files)
         for doc in self.documents.values():
-            path = self.template_path(doc.uri)
-            if path is not None:
-                registry.load(path, doc.text)
+            local = uri_to_path(doc.uri)
+            template = None if local is None else self._template_in(registry, local)
+            if template is not None:
+                registry.load(template, doc.text)
         for path, problems in registry.problems.items():
             for p in problems:
                 where = f":{p.line + 1}" if p.line is not None else ""
@@ -354,10 +400,21 @@ class Workspace:
         self.reporter.log(f"plan-lsp: templates folder {folder}; kinds: {names}")
 
     def template_path(self, uri: str) -> str | None:
-        """The path of ``uri`` when it is a template of the templates folder."""
+        """The path of ``uri`` when it is a template of a workspace folder's templates folder."""
         path = uri_to_path(uri)
-        folder = self.registry.folder
-        if path is None or folder is None or kinds.kind_name(path) is None:
+        if path is None or kinds.kind_name(path) is None:
+            return None
+        for registry in self.registries():
+            found = self._template_in(registry, path)
+            if found is not None:
+                return found
+        return None
+
+    @staticmethod
+    def _template_in(registry: Registry, path: str) -> str | None:
+        """``path`` as a template of ``registry``'s folder (None: it is not one)."""
+        folder = registry.folder
+        if folder is None or kinds.kind_name(path) is None:
             return None
         try:
             inside = Path(path).resolve().parent == folder.resolve()
@@ -366,26 +423,31 @@ class Workspace:
         return str(folder / Path(path).name) if inside else None
 
     def template_changed(self, path: str, text: str | None) -> Recheck:
-        """A template was edited, saved, created or deleted (``text`` None): re-derive it;
-        every document is checked again."""
-        self.registry.load(path, text)
-        problems = self.registry.problems.get(path, [])
+        """A template was edited, saved, created or deleted (``text`` None): re-derive it in
+        every workspace folder it serves; every document is checked again."""
+        problems: list[kinds.Problem] = []
+        for registry in self.registries():
+            if self._template_in(registry, path) is not None:
+                registry.load(path, text)
+                problems = registry.problems.get(path, [])
         for p in problems:
             where = f":{p.line + 1}" if p.line is not None else ""
             self.reporter.log(f"plan-lsp: template {path}{where}: {p.message}", "warning")
         self.generation += 1
         return Recheck(all=True)
 
-    def load_plan_kind(self) -> Kind:
-        """The plan kind: from ``planLsp.template`` when set and safe, else the built-in."""
-        path = self.settings.template
+    def load_plan_kind(self, root: Path | None = None) -> Kind:
+        """The plan kind of the workspace folder ``root`` (the first by default): from its
+        ``planLsp.template`` (relative to it) when set and safe, else the built-in."""
+        roots = self.roots()
+        root = root if root is not None else (roots[0] if roots else None)
+        path = self.settings_for(str(root) if root else None).template
         if not path:
             self.reporter.log("plan-lsp: plan template: the built-in one")
             return kinds.builtin_plan()
-        roots = self.roots()
         candidate = Path(path)
-        if not candidate.is_absolute() and roots:
-            candidate = roots[0] / candidate
+        if not candidate.is_absolute() and root is not None:
+            candidate = root / candidate
         try:
             resolved = Path(self.files.resolve(str(candidate)))
         except OSError as exc:
@@ -573,7 +635,7 @@ class Workspace:
         result = engine.check(
             "",
             path,
-            self.kinds(),
+            self.kinds(path),
             self.options(path),
             outline=self.outline(doc),
             lookup=self.lookup,
@@ -610,7 +672,10 @@ class Workspace:
         from plan_lsp.core.codes import Finding
 
         out = []
-        for p in self.registry.problems.get(template, []):
+        problems = next(
+            (r.problems[template] for r in self.registries() if template in r.problems), []
+        )
+        for p in problems:
             line = p.line if p.line is not None else 0
             line = max(0, min(line, doc.line_count - 1))
             span = Span(Pos(line, 0), Pos(line, len(doc.line(line))))
@@ -641,9 +706,10 @@ class Workspace:
     def scaffolds(self, uri: str) -> list[completion.Scaffold]:
         """Each kind's template rendered for a new document at ``uri`` (templates that fail to
         render are logged and left out)."""
-        known = context.discover(uri_to_path(uri))
+        path = uri_to_path(uri)
+        known = context.discover(path)
         out = []
-        for kind in self.kinds():
+        for kind in self.kinds(path):
             try:
                 text = scaffold.render(kind, known)
             except templates.TemplateError as exc:
@@ -692,7 +758,7 @@ class Workspace:
         if self.template_path(uri) is not None or self.check(doc).kind is None:
             return []
         path = uri_to_path(doc.uri) or urlparse(doc.uri).path
-        kinds_, options, root = self.kinds(), self.options(path), self.root()
+        kinds_, options, root = self.kinds(path), self.options(path), self.root()
 
         def check(text: str) -> Result:
             return engine.check(text, path, kinds_, options, lookup=self.lookup, root=root)
@@ -727,7 +793,7 @@ class Workspace:
                 continue
             real = Path(os.path.realpath(target))
             root = next(r for r in roots if real.is_relative_to(r))
-            kind = kinds.suggest(target, self.kinds())
+            kind = kinds.suggest(target, self.kinds(target))
             try:
                 text = scaffold.render(kind, context.discover(target))
             except templates.TemplateError:
@@ -775,9 +841,10 @@ class Workspace:
 
     # -- scaffolding command ---------------------------------------------------------------
 
-    def scaffold_kind(self, name: str | None) -> Kind:
-        """The kind ``plan.scaffold`` renders (``plan`` by default)."""
-        kinds_by_name = {k.name: k for k in self.kinds()}
+    def scaffold_kind(self, name: str | None, uri: str | None = None) -> Kind:
+        """The kind ``plan.scaffold`` renders (``plan`` by default), among those of the
+        workspace folder of ``uri``."""
+        kinds_by_name = {k.name: k for k in self.kinds(uri_to_path(uri) if uri else None)}
         name = name or "plan"
         if name not in kinds_by_name:
             known = ", ".join(sorted(kinds_by_name))

@@ -80,7 +80,7 @@ async def plan_scaffold(ls: PlanLanguageServer, *args: Any) -> dict[str, Any]:
         )
     uri = arg["uri"]
     try:
-        kind = ls.ws.scaffold_kind(arg.get("template"))
+        kind = ls.ws.scaffold_kind(arg.get("template"), uri)
         text_now = ls.ws.current_text(uri)
     except ScaffoldError as exc:
         raise _scaffold_error(exc) from exc
