@@ -8,6 +8,8 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lsp_support import change, diagnostics, open_doc, rng, session, utf16
 from lsprotocol import types
 from support import complete_plan, lsp_edit, remove_section
@@ -171,3 +173,33 @@ async def test_no_fix_all_for_a_document_that_is_no_plan(tmp_path: Path) -> None
     text = "# Notes\n\n## Whatever\n\n**Status:** Done\n"
     await same_as_check_fix(tmp_path, {"notes.md": text})
     assert (tmp_path / "notes.md").read_text("utf-8") == text
+
+
+# -- the edits sent: only the lines that changed --------------------------------------------------
+
+_LINES = st.lists(st.sampled_from(["", "# A", "## B", "text", "- [ ] task", "x"]), max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LINES, _LINES)
+def test_edits_between_turn_the_old_text_into_the_new(old: list[str], new: list[str]) -> None:
+    from plan_lsp.features.actions import apply_keeping_line_ends, edits_between
+
+    a, b = "\n".join(old), "\n".join(new)
+    assert apply_keeping_line_ends(a, edits_between(a, b)) == b
+
+
+def test_edits_of_a_long_plan_touch_only_what_changed() -> None:
+    from plan_lsp.features.actions import MAX_COMPARED, apply_keeping_line_ends, edits_between
+
+    old = [f"line {i % 7}" for i in range(3 * MAX_COMPARED)]
+    near = old[:10] + ["inserted"] + old[10:]
+    edits = edits_between("\n".join(old), "\n".join(near))
+    assert [(e.span.start.line, e.span.end.line, e.new_text) for e in edits] == [
+        (10, 10, "inserted\n")
+    ]
+    # Two changes far apart: one edit from the first to the last (not a quadratic comparison).
+    far = ["changed"] + near[1:-1] + ["changed too"]
+    edits = edits_between("\n".join(old), "\n".join(far))
+    assert len(edits) == 1
+    assert apply_keeping_line_ends("\n".join(old), edits) == "\n".join(far)

@@ -755,15 +755,18 @@ class Workspace:
         doc = self.documents.get(uri)
         if doc is None:
             return None
-        if self.template_path(uri) is not None or self.check(doc).kind is None:
+        current = self.check(doc)
+        if self.template_path(uri) is not None or current.kind is None:
             return []
         path = uri_to_path(doc.uri) or urlparse(doc.uri).path
         kinds_, options, root = self.kinds(path), self.options(path), self.root()
+        old = doc.text
 
         def check(text: str) -> Result:
+            if text == old:  # the document as it is: its check is done (and cached)
+                return current
             return engine.check(text, path, kinds_, options, lookup=self.lookup, root=root)
 
-        old = doc.text
         fixed, rounds = actions.fix_all(old, check)
         return actions.edits_between(old, fixed) if rounds else []
 
