@@ -208,3 +208,31 @@ def test_fix_never_loses_or_reorders_text_it_does_not_fix(
     # A second run changes nothing.
     again, more = actions.fix_all(fixed, _check)
     assert (again, more) == (fixed, [])
+
+
+_LINES = st.lists(st.sampled_from(["", "# A", "## B", "text", "- [ ] task"]), max_size=25)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(_LINES, _LINES)
+def test_the_diff_applies_whatever_the_change(
+    tmp_path: Path, old: list[str], new: list[str]
+) -> None:
+    """``--diff``'s unified diff (shared first and last lines matched first) applies with git
+    and gives the new text, for any two texts of often-repeated lines."""
+    from plan_lsp.cli.fix import unified_diff
+
+    a, b = "\n".join(old) + "\n", "\n".join(new) + "\n"
+    diff = unified_diff(a, b, "x.md")
+    if a == b:
+        assert diff == ""
+        return
+    (tmp_path / "x.md").write_text(a, "utf-8")
+    (tmp_path / "x.patch").write_text(diff, "utf-8")
+    applied = subprocess.run(
+        ["git", "apply", "x.patch"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert applied.returncode == 0, applied.stderr + diff
+    assert (tmp_path / "x.md").read_text("utf-8") == b
