@@ -245,9 +245,57 @@ async def bench_size(label: str, lines: int, quick: bool, res: Results) -> dict[
                         xs,
                     )
                 )
+        raw["fix all"] = await fix_all_figures(client, plan, lines, label, quick, res)
     finally:
         await client.close()
     return raw
+
+
+async def fix_all_figures(
+    client: lsp.Client, plan: plans.Plan, lines: int, label: str, quick: bool, res: Results
+) -> dict[str, list[float]]:
+    """``source.fixAll.plan-lsp`` (as on save with ``editor.codeActionsOnSave``): asked of the
+    plan with one section removed (one fix: re-check, edits), and of the plan as it is (nothing
+    to fix)."""
+    out: dict[str, list[float]] = {}
+    cases = (
+        ("one missing section", plans.broken(plan, "missing-section")),
+        ("nothing to fix", plan),
+    )
+    for what, case in cases:
+        doc = uri(f"fix-all-{lines}-{len(out)}-plan.md")
+        await client.open(doc, case.text, 1)
+        params = {
+            "textDocument": {"uri": doc},
+            "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+            "context": {"diagnostics": [], "only": ["source.fixAll.plan-lsp"]},
+        }
+        reps = 2 if quick else 5 if lines > 10_000 else 20
+        times: list[float] = []
+        actions: Any = None
+        for _ in range(reps + 1):
+            start = time.perf_counter()
+            actions = await client.request("textDocument/codeAction", params)
+            times.append(time.perf_counter() - start)
+        times = times[1:]
+        client.notify("textDocument/didClose", {"textDocument": {"uri": doc}})
+        out[what] = times
+        res.add(
+            Row(
+                "fix all (source.fixAll)",
+                f"{what}, {label} lines",
+                ms(median(times)),
+                ms(p95(times)),
+                len(times),
+                f"{len(actions)} action" if actions else "no action",
+                "",
+                "",
+                "",
+                "",
+                times,
+            )
+        )
+    return out
 
 
 def compiled_parse_times(text: str, count: int, budget: float) -> list[float]:
@@ -816,6 +864,11 @@ METHOD = [
     "mdsmith's time in the same run.",
     "- **memory**: `VmRSS` (and `VmHWM`, the peak) of the server process from `/proc/PID/status` "
     "after 200 corpus plans are opened and their diagnostics received.",
+    "- **fix all**: `textDocument/codeAction` asking only for `source.fixAll.plan-lsp` (what VS "
+    "Code asks on save with `editor.codeActionsOnSave`), in the same server, of a plan of that "
+    "size opened with one section removed (one fix: the fixed text checked again, the changed "
+    "lines sent) and of the plan as it is (nothing to fix: its cached check); the first answer "
+    "not counted.",
     "- **inlay hints** (`bench/living.py`): `textDocument/inlayHint` for the whole document (task "
     "progress on every phase and step), *idle* with the document checked, *typed* sent right "
     "after a one-character `didChange` (answered from the edit's outline, before the edit is "
