@@ -278,6 +278,44 @@ async def test_no_worker_outlives_a_cancelled_build_or_shutdown(tmp_path: Path) 
     assert [p for p in pids if alive(p)] == []
 
 
+def state(pid: int) -> str | None:
+    """A process's state letter (``Z``: a zombie), None when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return None
+
+
+def test_workers_leave_when_the_server_dies(tmp_path: Path) -> None:
+    """Killed outright, the server ends nothing: its workers see their pipe closed at their
+    next write (EPIPE) and leave, blocked on a full pipe or not."""
+    import time
+
+    from raw_client import RawServer
+
+    root = workspace(tmp_path / "ws", 300)
+    with RawServer(env=env(tmp_path, "killed-server")) as server:
+        uri = root.as_uri()
+        server.initialize(rootUri=uri, workspaceFolders=[{"uri": uri, "name": "ws"}])
+        deadline = time.monotonic() + 30
+        while not (pids := children(server.proc.pid)):
+            assert time.monotonic() < deadline, "no worker process was forked"
+            time.sleep(0.002)
+        # The editor is busy: the server merges nothing, the workers fill their pipes.
+        typing = (root / "typing-plan.md").as_uri()
+        server.notify(
+            "textDocument/didOpen",
+            {"textDocument": {"uri": typing, "languageId": "markdown", "version": 1, "text": PLAN}},
+        )
+        server.proc.kill()
+        server.proc.wait()
+        deadline = time.monotonic() + 30
+        while [p for p in pids if state(p) not in (None, "Z")]:
+            assert time.monotonic() < deadline, [(p, state(p)) for p in pids]
+            time.sleep(0.01)
+
+
 class Opaque:
     """Not plain data: a worker sending it sends garbage as far as the server is concerned."""
 
