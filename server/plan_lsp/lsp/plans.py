@@ -126,7 +126,9 @@ class Indexer:
         ws = self.ls.ws
         if store is not None and self.built_generation != ws.generation:
             store = None  # settings changed meanwhile: the key no longer says what they are
-        return index.check_file(ws.files, path, ws.kinds(path), ws.options(path), ws.lookup, store)
+        return index.check_file(
+            ws.files, path, ws.kinds(path), ws.options(path), ws.lookup, store, ws.root(path)
+        )
 
     def store(self) -> index.Store | None:
         """The entries kept from the last start, for the settings and templates in force."""
@@ -159,7 +161,7 @@ class Indexer:
 
         def compute(path: str) -> index.Checked | None:
             return index.check_for_store(
-                files, path, ws.kinds(path), ws.options(path), lookup, store
+                files, path, ws.kinds(path), ws.options(path), lookup, store, ws.root(path)
             )
 
         def start(paths: list[str]) -> workers.Pool:
@@ -168,7 +170,7 @@ class Indexer:
             return pool
 
         return index.Forked(
-            kept=lambda path: index.kept_entry(files, path, store),
+            kept=lambda path: index.kept_entry(files, path, store, ws.root(path)),
             start=start,
             accept=lambda path, got: index.from_checked(path, got, store),
         )

@@ -217,10 +217,12 @@ def check_file(
     options: Options,
     lookup: Callable[[str], list[str] | None] | None = None,
     store: Store | None = None,
+    root: str | None = None,
 ) -> Entry | None:
     """Read and check one file; its entry, or None (not a plan, unreadable, too large). With
-    ``store``, an unchanged file (same content, and the files its links point to as they were)
-    takes its entry from there instead of being checked."""
+    ``store``, an unchanged file (same content and ``root``, and the files its links point to as
+    they were) takes its entry from there instead of being checked. ``root``: where its
+    root-relative links start (its repository's root)."""
     from plan_lsp.core import engine
 
     info = files.info(path)
@@ -233,19 +235,21 @@ def check_file(
         return None
     hashed = ""
     if store is not None:
-        hashed = store.digest(data)
+        hashed = store.digest(data, root)
         found, entry = store.get(path, hashed, info.mtime)
         if found:
             return entry
         lookup = store.recording(lookup)
-    result = engine.check(text, path, kinds, options, lookup=lookup)
+    result = engine.check(text, path, kinds, options, lookup=lookup, root=root)
     entry = summarize(path, path_to_uri(path), result, info.mtime)
     if store is not None:
         store.put(path, hashed, entry)
     return entry
 
 
-def kept_entry(files: Files, path: str, store: Store | None) -> tuple[bool, Entry | None]:
+def kept_entry(
+    files: Files, path: str, store: Store | None, root: str | None = None
+) -> tuple[bool, Entry | None]:
     """(found, entry): ``path``'s entry as ``store`` kept it, when the file and its links'
     targets are as they were; looked up without checking (found False: it must be checked)."""
     if store is None or path not in store.cache.entries:
@@ -257,7 +261,7 @@ def kept_entry(files: Files, path: str, store: Store | None) -> tuple[bool, Entr
         data = read_plan_bytes(files, path)
     except (OSError, ValueError):
         return False, None
-    return store.get(path, store.digest(data), info.mtime)
+    return store.get(path, store.digest(data, root), info.mtime)
 
 
 Checked = tuple[float | None, str, Any, dict[str, Any] | None]
@@ -273,6 +277,7 @@ def check_for_store(
     options: Options,
     lookup: Callable[[str], list[str] | None] | None = None,
     store: Store | None = None,
+    root: str | None = None,
 ) -> Checked | None:
     """Read and check one file, as :func:`check_file` does but without looking in ``store``,
     as plain data (for a worker process to send; :func:`from_checked` turns it into the entry
@@ -287,11 +292,11 @@ def check_for_store(
         text = data.decode("utf-8")
     except (OSError, ValueError):
         return None
-    hashed = store.digest(data) if store is not None else ""
+    hashed = store.digest(data, root) if store is not None else ""
     deps = None
     if store is not None:
         lookup = store.recording(lookup)
-    result = engine.check(text, path, kinds, options, lookup=lookup)
+    result = engine.check(text, path, kinds, options, lookup=lookup, root=root)
     if store is not None:
         deps, store.deps = store.deps, None
     entry = summarize(path, "", result, info.mtime)
@@ -376,10 +381,12 @@ class Store:
         self.hits = 0
 
     @staticmethod
-    def digest(data: bytes) -> str:
+    def digest(data: bytes, root: str | None = None) -> str:
+        """What an entry is kept for: the file's content, and where its root-relative links
+        start (a repository made or removed above it changes where they point)."""
         from plan_lsp.workspace.cache import digest
 
-        return digest(data)
+        return digest(data) if root is None else digest(data + b"\0" + root.encode())
 
     def get(self, path: str, hashed: str, mtime: float | None) -> tuple[bool, Entry | None]:
         """(found, entry): the kept entry of ``path`` at content ``hashed`` (None: not a plan)."""

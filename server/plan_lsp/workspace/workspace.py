@@ -191,6 +191,8 @@ class Workspace:
         """Settings changed since the kinds were loaded: load them again on next use."""
         self._disk_lookup: Lookup | None = None
         self._targets: dict[str, tuple[Result, frozenset[str]]] = {}
+        self._repositories: dict[str, str | None] = {}
+        """Per folder, the nearest folder at or above it holding ``.git`` (None: none)."""
         """Per document: the files its links point at, for its last check."""
 
     # -- settings and kinds ----------------------------------------------------------------
@@ -215,6 +217,7 @@ class Workspace:
         again."""
         editor, keys = self.editor
         self.folder_settings = {}
+        self._repositories.clear()  # a repository may have come (``git init``) or gone
         first: settings.Settings | None = None
         for root in self.roots():
             cfg = find_config(root, self.files, self.configs)
@@ -342,10 +345,39 @@ class Workspace:
         outline.parser()
         kinds.builtin_plan()
 
-    def root(self) -> str | None:
-        """The workspace's root folder: root-relative links (``/docs/x.md``) start there."""
-        roots = self.roots()
-        return str(roots[0]) if roots else None
+    def root(self, path: str | None = None) -> str | None:
+        """Where the root-relative links (``/docs/x.md``) of the document at ``path`` start: its
+        repository's root, the nearest folder above it holding ``.git`` (as ``plan-lsp check``
+        has it); else the workspace folder holding it (the first for a document outside them,
+        or with no ``path``). Links are still followed only inside the workspace folders."""
+        if path and os.path.isabs(path):
+            repository = self._repository(os.path.dirname(path))
+            if repository is not None:
+                return repository
+        folder = self.folder_of(path)
+        return str(folder) if folder is not None else None
+
+    def _repository(self, folder: str) -> str | None:
+        """The nearest folder at or above ``folder`` holding ``.git`` (None: none)."""
+        if folder in self._repositories:
+            return self._repositories[folder]
+        seen: list[str] = []
+        here, found = folder, None
+        while True:
+            if here in self._repositories:
+                found = self._repositories[here]
+                break
+            seen.append(here)
+            if self.files.info(os.path.join(here, ".git")) is not None:
+                found = here
+                break
+            parent = os.path.dirname(here)
+            if parent == here:
+                break
+            here = parent
+        for f in seen:
+            self._repositories[f] = found
+        return found
 
     def templates_folder(self, root: Path | None = None) -> Path | None:
         """The templates folder ``planLsp.templatesDir`` (as set for the workspace folder
@@ -583,7 +615,7 @@ class Workspace:
         if hit is not None and hit[0] is result:
             return hit[1]
         here = uri_to_path(uri)
-        root = self.root()
+        root = self.root(here)
         targets = frozenset(
             t
             for s in result.outline.sections
@@ -639,7 +671,7 @@ class Workspace:
             self.options(path),
             outline=self.outline(doc),
             lookup=self.lookup,
-            root=self.root(),
+            root=self.root(path),
         )
         self.results[doc.uri] = (doc.version, self.generation, result)
         return result
@@ -759,7 +791,7 @@ class Workspace:
         if self.template_path(uri) is not None or current.kind is None:
             return []
         path = uri_to_path(doc.uri) or urlparse(doc.uri).path
-        kinds_, options, root = self.kinds(path), self.options(path), self.root()
+        kinds_, options, root = self.kinds(path), self.options(path), self.root(path)
         old = doc.text
 
         def check(text: str) -> Result:
@@ -816,10 +848,11 @@ class Workspace:
         link = next((x for x in (sec.links if sec else []) if x.span.contains(pos)), None)
         if link is None:
             return None
-        root = self.root()
+        here = uri_to_path(uri)
+        root = self.root(here)
         if links.is_absolute(link.target) and not (root and links.root_relative(link.target)):
             return None  # never followed
-        target = links.resolve(link, uri_to_path(uri), root)
+        target = links.resolve(link, here, root)
         if target.path is None:
             headings = result.outline.headings
         else:
