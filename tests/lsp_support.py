@@ -17,7 +17,7 @@ SERVER = [sys.executable, "-m", "plan_lsp"]
 
 def make_client() -> LanguageClient:
     """pytest-lsp's client, also keeping every publishDiagnostics, applyEdit,
-    registerCapability it receives (and answering them); pytest-lsp counts
+    registerCapability, unregisterCapability it receives (and answering them); pytest-lsp counts
     ``workspace/diagnostic/refresh`` requests in ``diagnostic_refresh_count``."""
     client = make_test_lsp_client()
     client.published = []  # type: ignore[attr-defined]
@@ -33,11 +33,21 @@ def make_client() -> LanguageClient:
     features[types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = published
 
     client.registrations = []  # type: ignore[attr-defined]
+    client.capability_log = []  # type: ignore[attr-defined]
+    """Registrations and unregistrations, in the order they came."""
     client.opened = set()  # type: ignore[attr-defined]
 
     @client.feature(types.CLIENT_REGISTER_CAPABILITY)
     def register_capability(params: types.RegistrationParams) -> None:
         client.registrations += params.registrations  # type: ignore[attr-defined]
+        client.capability_log += [("register", r) for r in params.registrations]  # type: ignore[attr-defined]
+
+    client.unregistrations = []  # type: ignore[attr-defined]
+
+    @client.feature(types.CLIENT_UNREGISTER_CAPABILITY)
+    def unregister_capability(params: types.UnregistrationParams) -> None:
+        client.unregistrations += params.unregisterations  # type: ignore[attr-defined]
+        client.capability_log += [("unregister", u) for u in params.unregisterations]  # type: ignore[attr-defined]
 
     @client.feature(types.WORKSPACE_APPLY_EDIT)
     def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:

@@ -6,6 +6,7 @@ never leaving the workspace folders."""
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -135,3 +136,186 @@ async def test_the_index_follows_root_relative_links_from_each_repository(
                 break
             await asyncio.sleep(0.025)
         assert {p["uri"]: p["problems"] for p in listed if p["uri"] in want} == want
+
+
+# -- watching every folder's templates ---------------------------------------------------------
+
+
+def glob_regex(glob: str) -> re.Pattern[str]:
+    """An LSP glob pattern (``**``, ``*``, ``?``, ``{a,b}``, ``[…]``) as a regular expression
+    over a whole path, as VS Code matches a watcher's pattern."""
+    out, i = [], 0
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif glob[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif glob[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif glob[i] == "{":
+            end = glob.index("}", i)
+            out.append("(?:" + "|".join(re.escape(x) for x in glob[i + 1 : end].split(",")) + ")")
+            i = end + 1
+        elif glob[i] == "[":
+            end = glob.index("]", i)
+            out.append("[" + glob[i + 1 : end].replace("!", "^", 1) + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(glob[i]))
+            i += 1
+    return re.compile("".join(out))
+
+
+def watched(client: Any) -> list[str]:
+    """The globs of the server's watcher registrations in force (registered and not withdrawn
+    since, in the order the client got them)."""
+    live: dict[str, list[str]] = {}
+    for how, item in client.capability_log:
+        assert item.method == "workspace/didChangeWatchedFiles"
+        if how == "unregister":
+            assert item.id in live  # only what it registered
+            del live[item.id]
+            continue
+        assert item.id not in live  # an id in use is withdrawn first
+        options = item.register_options
+        ws = options["watchers"] if isinstance(options, dict) else options.watchers
+        live[item.id] = [w["globPattern"] if isinstance(w, dict) else w.glob_pattern for w in ws]
+    return [g for gs in live.values() for g in gs]
+
+
+def is_watched(client: Any, path: Path) -> bool:
+    return any(glob_regex(g).fullmatch(str(path)) for g in watched(client))
+
+
+async def until(check: Any, timeout: float = 10) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not check():
+        if loop.time() > deadline:
+            raise TimeoutError("not yet")
+        await asyncio.sleep(0.01)
+
+
+RFC_TEMPLATE = """\
+# RFC {{N}}: {{Title}}
+
+**Stage:** Draft | Review | Final
+
+## Summary
+
+One paragraph.
+
+## Motivation
+
+Why.
+"""
+RFC = "# RFC 7: Faster builds\n\n**Stage:** Draft\n\n## Summary\n\nCache.\n"
+
+
+async def test_every_folders_templates_folder_is_watched(tmp_path: Path) -> None:
+    """Folder b names its templates folder in its configuration file, folder c (added later)
+    another: the server asks the client to watch each (one glob per templates folder), and a
+    template changed on disk there re-checks that folder's documents."""
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for folder, name in ((b, "kinds"), (c, "docs/forms")):
+        (folder / name).mkdir(parents=True)
+        (folder / ".plan-lsp.toml").write_text(f'templatesDir = "{name}"\n', "utf-8")
+        (folder / name / "rfc.md.j2").write_text(RFC_TEMPLATE, "utf-8")
+    a.mkdir()
+    tb, tc = b / "kinds" / "rfc.md.j2", c / "docs" / "forms" / "rfc.md.j2"
+    in_b, in_c = (b / "rfcs" / "7-faster.md").as_uri(), (c / "rfcs" / "7-faster.md").as_uri()
+    async with session(root=str(a), folders=[str(b)]) as client:
+        await until(lambda: client.registrations)  # type: ignore[attr-defined]
+        assert is_watched(client, tb)
+        assert is_watched(client, a / ".plan-templates" / "adr.md.j2")
+        assert not is_watched(client, tc)
+        assert is_watched(client, b / "docs" / "x.md")  # links' targets
+        assert is_watched(client, b / ".plan-lsp.toml")
+        open_doc(client, in_b, RFC)
+        got = await diagnostics(client, in_b, version=1)
+        assert [d.message for d in got] == ["Missing section '## Motivation' (after 'Summary')"]
+
+        # b's template changed on disk: b's document is checked again with it.
+        mark = len(client.published)  # type: ignore[attr-defined]
+        tb.write_text(RFC_TEMPLATE.replace("## Motivation", "## Rationale"), "utf-8")
+        client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=tb.as_uri(), type=types.FileChangeType.Changed)]
+            )
+        )
+        got = await diagnostics(client, in_b, version=1, after=mark)
+        assert [d.message for d in got] == ["Missing section '## Rationale' (after 'Summary')"]
+
+        # Folder c comes: its templates folder is watched too (the registration made again).
+        client.workspace_did_change_workspace_folders(
+            types.DidChangeWorkspaceFoldersParams(
+                event=types.WorkspaceFoldersChangeEvent(
+                    added=[types.WorkspaceFolder(uri=c.as_uri(), name="c")], removed=[]
+                )
+            )
+        )
+        await until(lambda: is_watched(client, tc))
+        assert is_watched(client, tb)
+        # One glob per templates folder (each by its path in its folder), then the others.
+        assert watched(client) == [
+            "**/.plan-templates/*",
+            "**/kinds/*",
+            "**/docs/forms/*",
+            "**/*.md",
+            "**/.plan-lsp.toml",
+            "**/pyproject.toml",
+        ]
+        open_doc(client, in_c, RFC)
+        got = await diagnostics(client, in_c, version=1)
+        assert [d.message for d in got] == ["Missing section '## Motivation' (after 'Summary')"]
+        mark = len(client.published)  # type: ignore[attr-defined]
+        tc.write_text(RFC_TEMPLATE.replace("## Motivation", "## Context"), "utf-8")
+        client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=tc.as_uri(), type=types.FileChangeType.Changed)]
+            )
+        )
+        got = await diagnostics(client, in_c, version=1, after=mark)
+        assert [d.message for d in got] == ["Missing section '## Context' (after 'Summary')"]
+        # b's template deleted: b's document is of no kind any more.
+        mark = len(client.published)  # type: ignore[attr-defined]
+        tb.unlink()
+        client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=tb.as_uri(), type=types.FileChangeType.Deleted)]
+            )
+        )
+        assert await diagnostics(client, in_b, version=1, after=mark) == []
+
+
+async def test_the_watchers_follow_the_templates_folder_setting(tmp_path: Path) -> None:
+    """The editor names another templates folder: it is watched instead (the registration made
+    again once); settings that leave the folders as they were register nothing."""
+    (tmp_path / "team" / "tpl").mkdir(parents=True)
+    template = tmp_path / "team" / "tpl" / "rfc.md.j2"
+    template.write_text(RFC_TEMPLATE, "utf-8")
+    async with session(root=str(tmp_path)) as client:
+        await until(lambda: client.registrations)  # type: ignore[attr-defined]
+        assert not is_watched(client, template)
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(settings={"planLsp": {"templatesDir": "team/tpl"}})
+        )
+        await until(lambda: is_watched(client, template))
+        assert not is_watched(client, tmp_path / ".plan-templates" / "rfc.md.j2")
+        assert len(client.registrations) == 2  # type: ignore[attr-defined]
+        client.workspace_did_change_configuration(
+            types.DidChangeConfigurationParams(
+                settings={"planLsp": {"templatesDir": "team/tpl", "maxDiagnostics": 9}}
+            )
+        )
+        uri = (tmp_path / "rfcs" / "7-faster.md").as_uri()
+        open_doc(client, uri, RFC)  # answered after the settings are applied
+        got = await diagnostics(client, uri, version=1)
+        assert [d.message for d in got] == ["Missing section '## Motivation' (after 'Summary')"]
+        assert len(client.registrations) == 2  # type: ignore[attr-defined]

@@ -380,6 +380,9 @@ class PlanLanguageServer(LanguageServer):
         from plan_lsp.lsp import plans
 
         plans.settings_changed(self)  # the workspace index follows settings and templates
+        from plan_lsp.lsp import watch
+
+        watch.update(self)  # a templates folder named or a workspace folder added: watch it
         if self.pull_diagnostics:
             self.refresh()
             return

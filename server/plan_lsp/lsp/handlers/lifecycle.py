@@ -1,5 +1,5 @@
 """Lifecycle and settings: ``initialize``, ``initialized``, ``workspace/didChangeConfiguration``;
-the file-watcher registration (``client/registerCapability``) and the client-process watch."""
+the file watchers' first registration (:mod:`plan_lsp.lsp.watch`) and the client-process watch."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ import asyncio
 import gc
 import os
 import sys
-from pathlib import Path
 from typing import Any
 
 from lsprotocol import types
 
 from plan_lsp import __version__
 from plan_lsp.core.settings import SECTION
-from plan_lsp.lsp import plans
+from plan_lsp.lsp import plans, watch
 from plan_lsp.lsp.server import PlanLanguageServer, stop_workers
 
 
@@ -43,7 +42,7 @@ async def initialized(ls: PlanLanguageServer, params: types.InitializedParams) -
     gc.collect()
     gc.freeze()
     plans.initialized(ls)  # index the workspace's plans in the background
-    ls.run_task(_watch_templates(ls))
+    ls.run_task(watch.watch(ls))  # and again when the folders to watch change
     if ls.process_id:
         ls.run_task(_watch_parent(ls, ls.process_id))
 
@@ -118,35 +117,3 @@ async def did_change_configuration(
         changed = await _pull_configuration(ls)
     if changed:
         plans.initialized(ls)  # index the workspace's plans again, in the background
-
-
-async def _watch_templates(ls: PlanLanguageServer) -> None:
-    """Ask the client to tell about changes in the templates folder (and Markdown files, which
-    links may point to)."""
-    if not ls.client_supports("workspace.did_change_watched_files.dynamic_registration", False):
-        return
-    glob = f"**/{Path(ls.ws.settings.templates_dir).name}/*"
-    try:
-        await asyncio.wait_for(
-            ls.client_register_capability_async(
-                types.RegistrationParams(
-                    registrations=[
-                        types.Registration(
-                            id="plan-lsp-templates",
-                            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
-                            register_options=types.DidChangeWatchedFilesRegistrationOptions(
-                                watchers=[
-                                    types.FileSystemWatcher(glob_pattern=glob),
-                                    types.FileSystemWatcher(glob_pattern="**/*.md"),
-                                    types.FileSystemWatcher(glob_pattern="**/.plan-lsp.toml"),
-                                    types.FileSystemWatcher(glob_pattern="**/pyproject.toml"),
-                                ]
-                            ),
-                        )
-                    ]
-                )
-            ),
-            10,
-        )
-    except Exception as exc:
-        ls.log(f"plan-lsp: could not watch the templates folder: {exc}", types.MessageType.Warning)
