@@ -237,6 +237,7 @@ async def test_a_killed_worker_leaves_its_files_to_the_server(tmp_path: Path) ->
         os.kill(victim, signal.SIGKILL)
         await indexed(client)
         assert await plans_of(client) == expected
+        assert "of them by the server (a worker stopped)" in log_of(client)
         assert not alive(victim)  # reaped
         assert children(server_pid(client)) == set()
 

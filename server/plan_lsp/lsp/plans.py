@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from plan_lsp.lsp.server import PlanLanguageServer
     from plan_lsp.workspace import index
     from plan_lsp.workspace.index import Entry
+    from plan_lsp.workspace.workers import Pool
 else:
     from plan_lsp.workspace import lazy
 
@@ -110,8 +111,8 @@ class Indexer:
         """The last summary of each open document the client was told about."""
         self.summary_handle: asyncio.TimerHandle | None = None
         self.active_at = 0.0
-        self.forked_files: tuple[int, int] | None = None
-        """(files, processes) of the last build's worker processes, if it had any."""
+        self.pool: Pool | None = None
+        """The last build's worker processes (a ``workers.Pool``), if it had any."""
 
     # -- building
 
@@ -166,7 +167,7 @@ class Indexer:
 
         def start(paths: list[str]) -> workers.Pool:
             pool = workers.Pool(paths, compute, count)
-            self.forked_files = (len(paths), len(pool.workers))
+            self.pool = pool
             return pool
 
         return index.Forked(
@@ -263,7 +264,7 @@ class Indexer:
             started = time.perf_counter()
             await self.quiet()  # reading the kept entries is one step of tens of milliseconds
             store = self.store()
-            self.forked_files = None
+            self.pool = None
             count = await index.build(
                 self.index,
                 self.ls.ws.files,
@@ -280,8 +281,11 @@ class Indexer:
             plans = len(self.index.entries)
             took = time.perf_counter() - started
             kept = f" ({store.hits} unchanged since the last start)" if store else ""
-            if self.forked_files is not None:
-                kept += "; {} checked by {} worker processes".format(*self.forked_files)
+            if self.pool is not None:
+                pool, self.pool = self.pool, None
+                kept += f"; {pool.files} checked by {len(pool.workers)} worker processes"
+                if pool.lost:
+                    kept += f", {pool.lost} of them by the server (a worker stopped)"
             self.ls.log(
                 f"plan-lsp: indexed {plans} plans among {count} files in {took:.2f} s{kept}"
             )

@@ -143,6 +143,9 @@ class Pool:
         self.open = 0
         """Workers whose end is not yet taken by :meth:`next`."""
         self.closed = False
+        self.files = len(paths)
+        self.lost = 0
+        """Files given back to the server to check (a worker died, failed or sent garbage)."""
         workers = max(1, min(workers, len(paths)))
         for k in range(workers):
             self._fork(list(paths[k::workers]), compute)
@@ -269,6 +272,7 @@ class Pool:
                         _reaped(worker.pid)
                     lost = [p for p in worker.paths if p not in worker.received]
                     worker.received.update(lost)
+                    self.lost += len(lost)
                     if lost:
                         return [(p, LOST) for p in lost]
                     continue
@@ -313,9 +317,10 @@ def _child(
             with contextlib.suppress(OSError):
                 os.close(other)
         # Signals are no longer the server's business: no wake-up byte into its loop's pipe.
-        signal.set_wakeup_fd(-1)
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(sig, signal.SIG_DFL)
+        with contextlib.suppress(ValueError):  # (only the main thread may; it is, as a rule)
+            signal.set_wakeup_fd(-1)
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, signal.SIG_DFL)
         null = os.open(os.devnull, os.O_RDWR)
         os.dup2(null, 0)
         os.dup2(null, 1)  # whatever happens, nothing reaches the LSP stream
