@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from plan_lsp.core.outline import Marker, parse
-from plan_lsp.core.text import Pos, Span
+import dataclasses
+import pickle
+
+import pytest
+from plan_lsp.core.outline import Heading, Marker, parse
+from plan_lsp.core.text import Pos, Span, quick_init
 
 
 def sp(line: int, a: int, b: int) -> Span:
@@ -115,3 +119,26 @@ def test_empty_and_odd_inputs() -> None:
     assert parse("\0\0#\0").headings == []
     assert parse("#").headings[0].title == ""
     assert parse("# \n").headings[0].title_span == sp(0, 2, 2)
+
+
+def test_quick_init_builds_what_the_dataclass_init_builds() -> None:
+    """The outline's records keep their dataclass behaviour with the cheaper ``__init__``:
+    positional, keyword and default arguments, equality, order, hashing, frozen fields."""
+    span = Span(Pos(line=0, character=2), end=Pos(0, 5))
+    assert span.start == Pos(0, 2) and Pos(0, 2) < Pos(0, 3) and hash(Pos(1, 2)) == hash(Pos(1, 2))
+    assert Marker("field", "Name", span) == Marker("field", "Name", span, False)
+    h = Heading(2, "Overview", 4, span)
+    assert (h.setext, Heading(2, "Overview", 4, span, setext=True).setext) == (False, True)
+    assert pickle.loads(pickle.dumps(h)) == h
+    assert dataclasses.replace(h, level=3).level == 3
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        h.level = 1  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        Pos(1)  # type: ignore[call-arg]
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Made:
+        items: list[int] = dataclasses.field(default_factory=list)
+
+    with pytest.raises(TypeError, match="not a plain field"):
+        quick_init(Made)

@@ -25,7 +25,7 @@ from markdown_it import MarkdownIt
 
 from plan_lsp.core import parse as _parse
 from plan_lsp.core.parse import BLOCK, HEAD, INLINE, TABLE
-from plan_lsp.core.text import Pos, Span, normalize
+from plan_lsp.core.text import Pos, Span, normalize, quick_init
 
 # A field to resolve: ``<<Name>>``; no blank just inside the brackets (``a << b >> c`` is none).
 FIELD_RE = re.compile(r"<<([^<>\s](?:[^<>\n]{0,98}[^<>\s])?)>>")
@@ -40,6 +40,7 @@ LABEL_RE = re.compile(
 _FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*$")
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Marker:
     """A ``<<field>>`` (kind ``field``) or a leftover ``{{token}}`` (kind ``token``)."""
@@ -51,6 +52,7 @@ class Marker:
     """Inside a code block or a code span: a field only if the template has it there."""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Labeled:
     """A labelled line such as ``**Status:** Draft``."""
@@ -61,6 +63,7 @@ class Labeled:
     value_span: Span
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Link:
     """A link with a relative target (``spec.md``, ``../adr/1.md#decision``, ``#overview``)."""
@@ -70,6 +73,7 @@ class Link:
     """The target's text in the link, between the parentheses."""
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Table:
     """A table: its first line, header cells and number of body rows."""
@@ -79,6 +83,7 @@ class Table:
     rows: int
 
 
+@quick_init
 @dataclass(frozen=True, slots=True)
 class Heading:
     """A top-level heading: level 1-6, its text, the line it starts and its title's span."""
