@@ -202,6 +202,19 @@ async def until(check: Any, timeout: float = 10) -> None:
         await asyncio.sleep(0.01)
 
 
+async def until_async(step: Any, check: Any, timeout: float = 20) -> None:
+    """Run ``step`` until ``check`` holds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        await step()
+        if check():
+            return
+        if loop.time() > deadline:
+            raise TimeoutError("not yet")
+        await asyncio.sleep(0.025)
+
+
 RFC_TEMPLATE = """\
 # RFC {{N}}: {{Title}}
 
@@ -229,6 +242,9 @@ async def test_every_folders_templates_folder_is_watched(tmp_path: Path) -> None
         (folder / name / "rfc.md.j2").write_text(RFC_TEMPLATE, "utf-8")
     a.mkdir()
     tb, tc = b / "kinds" / "rfc.md.j2", c / "docs" / "forms" / "rfc.md.j2"
+    (b / "rfcs").mkdir()
+    on_disk = b / "rfcs" / "8-on-disk.md"  # closed: the workspace index has it
+    on_disk.write_text(RFC.replace("RFC 7", "RFC 8"), "utf-8")
     in_b, in_c = (b / "rfcs" / "7-faster.md").as_uri(), (c / "rfcs" / "7-faster.md").as_uri()
     async with session(root=str(a), folders=[str(b)]) as client:
         await until(lambda: client.registrations)  # type: ignore[attr-defined]
@@ -240,6 +256,13 @@ async def test_every_folders_templates_folder_is_watched(tmp_path: Path) -> None
         open_doc(client, in_b, RFC)
         got = await diagnostics(client, in_b, version=1)
         assert [d.message for d in got] == ["Missing section '## Motivation' (after 'Summary')"]
+        indexed: list[str] = []
+
+        async def index_lists_on_disk() -> None:
+            listed = (await plans_of(client))["plans"]
+            indexed[:] = [p["kind"] for p in listed if p["uri"] == on_disk.as_uri()]
+
+        await until_async(index_lists_on_disk, lambda: indexed == ["rfc"])
 
         # b's template changed on disk: b's document is checked again with it.
         mark = len(client.published)  # type: ignore[attr-defined]
@@ -292,6 +315,8 @@ async def test_every_folders_templates_folder_is_watched(tmp_path: Path) -> None
             )
         )
         assert await diagnostics(client, in_b, version=1, after=mark) == []
+        # ... and the index, rebuilt, no longer lists b's closed RFC (of no kind either).
+        await until_async(index_lists_on_disk, lambda: not indexed)
 
 
 async def test_the_watchers_follow_the_templates_folder_setting(tmp_path: Path) -> None:
@@ -319,3 +344,46 @@ async def test_the_watchers_follow_the_templates_folder_setting(tmp_path: Path) 
         got = await diagnostics(client, uri, version=1)
         assert [d.message for d in got] == ["Missing section '## Motivation' (after 'Summary')"]
         assert len(client.registrations) == 2  # type: ignore[attr-defined]
+
+
+async def test_folders_sharing_a_templates_folder_share_its_watcher(tmp_path: Path) -> None:
+    """Folder a takes b's templates folder (``../b/kinds``): one glob for both, by its path in
+    b; a templates folder outside the workspace is not watched (it is not used)."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    (b / "kinds").mkdir(parents=True)
+    (b / "kinds" / "rfc.md.j2").write_text(RFC_TEMPLATE, "utf-8")
+    (b / ".plan-lsp.toml").write_text('templatesDir = "kinds"\n', "utf-8")
+    a.mkdir()
+    (a / ".plan-lsp.toml").write_text('templatesDir = "../b/kinds"\n', "utf-8")
+    (tmp_path / "elsewhere").mkdir()
+    async with session(root=str(a), folders=[str(b)]) as client:
+        await until(lambda: client.registrations)  # type: ignore[attr-defined]
+        assert watched(client) == [
+            "**/kinds/*",
+            "**/*.md",
+            "**/.plan-lsp.toml",
+            "**/pyproject.toml",
+        ]
+        uri = (a / "rfcs" / "7-faster.md").as_uri()
+        open_doc(client, uri, RFC)  # a's document, of b's kind
+        got = await diagnostics(client, uri, version=1)
+        assert [d.message for d in got] == ["Missing section '## Motivation' (after 'Summary')"]
+        always = ["**/*.md", "**/.plan-lsp.toml", "**/pyproject.toml"]
+        # a's configuration names its own folder, then one outside the workspace (refused: not
+        # used, not watched).
+        for setting, count, want in (
+            ("own", 2, ["**/own/*", "**/kinds/*", *always]),
+            ("../elsewhere", 3, ["**/kinds/*", *always]),
+        ):
+            (a / ".plan-lsp.toml").write_text(f'templatesDir = "{setting}"\n', "utf-8")
+            client.workspace_did_change_watched_files(
+                types.DidChangeWatchedFilesParams(
+                    changes=[
+                        types.FileEvent(
+                            uri=(a / ".plan-lsp.toml").as_uri(), type=types.FileChangeType.Changed
+                        )
+                    ]
+                )
+            )
+            await until(lambda n=count: len(client.registrations) == n)  # type: ignore[attr-defined,misc]
+            assert watched(client) == want

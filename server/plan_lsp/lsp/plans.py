@@ -211,12 +211,15 @@ class Indexer:
         self.built_generation = self.ls.ws.generation
         self.task = asyncio.get_running_loop().create_task(self._build())
 
-    def refresh_if_stale(self) -> None:
+    def refresh_if_stale(self, changed: bool = False) -> None:
         """Settings or templates changed since the build: build again, once a burst of changes
-        (typing in an open template) is over."""
+        (typing in an open template) is over. Only a change (``changed``) puts the rebuild
+        off: a client asking for the index over and over does not."""
         if self.built_generation == self.ls.ws.generation or self.built_generation < 0:
             return
         if self.rebuild_handle is not None:
+            if not changed:
+                return
             self.rebuild_handle.cancel()
 
         def rebuild() -> None:
@@ -333,7 +336,7 @@ class Indexer:
         was pushed."""
         if not self.workspace_scope():
             self._clear_published()
-        self.refresh_if_stale()
+        self.refresh_if_stale(changed=True)
 
     def documents_changed(self, uris: list[str]) -> None:
         """Open documents changed: once the burst is over, tell the client if one of their

@@ -8,6 +8,7 @@ templates folder."""
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,12 +40,12 @@ def globs(ls: PlanLanguageServer) -> list[str]:
             if root is not None:
                 continue
             folder = Path(ws.settings.templates_dir)
-            parts: tuple[str, ...] = (folder.name,) if folder.name else ()
-        else:
-            try:
-                parts = folder.relative_to(root).parts if root is not None else (folder.name,)
-            except ValueError:  # in another workspace folder
-                parts = (folder.name,)
+        folder = Path(os.path.normpath(folder))  # ``../b/templates`` from a: b's
+        parts: tuple[str, ...] = (folder.name,) if folder.name else ()
+        for base in [root, *roots]:
+            if base is not None and folder.is_relative_to(base) and folder != base:
+                parts = folder.relative_to(base).parts
+                break
         if not parts:
             continue
         glob = "**/" + "/".join(_literal(p) for p in parts) + "/*"
