@@ -277,6 +277,8 @@ def check_order(ctx: Context) -> Iterator[Finding]:
     """Sections out of template order, or under the wrong parent."""
     schema = ctx.schema
     for parent in [ctx.structure.root, *ctx.structure.nodes]:
+        if not parent.children:
+            continue  # (most sections: nothing under them to order)
         seen: set[int] = set()
         seq: list[tuple[int, Placed]] = []
         for child in parent.children:

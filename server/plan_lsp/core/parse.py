@@ -560,7 +560,7 @@ class _Walker:
             self.pending = (first, end, content, para, item)
             self.hrefs = []
             self.images = 0
-        else:
+        elif para or "<" in content:  # (else no task, no label, no link, no anchor: no record)
             _inline(self.out, first, end, content, para, item)
 
     def flush(self) -> None:
@@ -697,9 +697,14 @@ class _Walker:
         if not self.hidden:
             return
         self.hidden = False
-        first = self.line_of(self.hidden_start)
-        end = max(self.line_of(self.hidden_end - 1) + 1, first + 1)
-        raw = self.raw(first, end)
+        offsets = self.offsets
+        first = bisect_right(offsets, self.hidden_start) - 1
+        if self.hidden_end <= offsets[first + 1]:  # the usual case: on one line
+            end = first + 1
+            raw = self.lines[first]
+        else:
+            end = max(bisect_right(offsets, self.hidden_end - 1, first), first + 1)
+            raw = self.raw(first, end)
         if _wanted(raw) or (self.hidden_item and "[" in raw):
             content = self.lines_text(first, end)
             hrefs = tuple(self.hidden_hrefs)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from plan_lsp.core.outline import Heading, Outline
 from plan_lsp.core.schema import Schema, SectionSpec, numbered, title_key
-from plan_lsp.core.text import Pos, Span
+from plan_lsp.core.text import CACHED, Pos, Span
 
 _NO_SPAN = Span(Pos(0, 0), Pos(0, 0))
 
@@ -71,6 +71,9 @@ class _Index:
         self.by_key: dict[str, list[SectionSpec]] = {}
         self.by_repeat: dict[tuple[str, int], list[SectionSpec]] = {}
         self.patterns: list[SectionSpec] = []
+        self.known: dict[str, list[SectionSpec]] = {}
+        """The candidates of titles seen before (the same titles come back in every document
+        of a kind), shared: never changed."""
         for s in schema.sections:
             if s.repeat:
                 self.by_repeat.setdefault((s.repeat, s.depth), []).append(s)
@@ -80,6 +83,16 @@ class _Index:
                 self.by_key.setdefault(s.key, []).append(s)
 
     def candidates(self, title: str) -> list[SectionSpec]:
+        out = self.known.get(title)
+        if out is None:
+            out = self._candidates(title)
+            if len(title) <= CACHED:
+                if len(self.known) >= 4096:
+                    self.known.clear()
+                self.known[title] = out
+        return out
+
+    def _candidates(self, title: str) -> list[SectionSpec]:
         out = list(self.by_key.get(title_key(title), ()))
         n = numbered(title)
         if n is not None:
