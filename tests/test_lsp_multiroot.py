@@ -387,3 +387,33 @@ async def test_folders_sharing_a_templates_folder_share_its_watcher(tmp_path: Pa
             )
             await until(lambda n=count: len(client.registrations) == n)  # type: ignore[attr-defined,misc]
             assert watched(client) == want
+
+
+PLAN_TEMPLATE = "# Plan {{N}}\n\n## Goal\n\nWhat.\n\n## Steps\n\nHow.\n"
+
+
+async def test_a_folders_plan_template_changed_on_disk_rechecks_its_plans(tmp_path: Path) -> None:
+    """Folder b's ``planLsp.template`` (its configuration file), a ``.md.j2`` file: watched,
+    and changed on disk it is read again and b's plans re-checked with it."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    (b / "tpl").mkdir(parents=True)
+    template = b / "tpl" / "team-plan.md.j2"
+    template.write_text(PLAN_TEMPLATE, "utf-8")
+    (b / ".plan-lsp.toml").write_text('template = "tpl/team-plan.md.j2"\n', "utf-8")
+    uri = (b / "docs" / "x-plan.md").as_uri()
+    async with session(root=str(a), folders=[str(b)]) as client:
+        await until(lambda: client.registrations)  # type: ignore[attr-defined]
+        assert is_watched(client, template)
+        open_doc(client, uri, "# Plan 1\n\n## Goal\n\nShip.\n")
+        got = await diagnostics(client, uri, version=1)
+        assert [d.message for d in got] == ["Missing section '## Steps' (after 'Goal')"]
+        mark = len(client.published)  # type: ignore[attr-defined]
+        template.write_text(PLAN_TEMPLATE.replace("## Steps", "## Risks"), "utf-8")
+        client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=template.as_uri(), type=types.FileChangeType.Changed)]
+            )
+        )
+        got = await diagnostics(client, uri, version=1, after=mark)
+        assert [d.message for d in got] == ["Missing section '## Risks' (after 'Goal')"]

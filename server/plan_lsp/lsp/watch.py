@@ -1,9 +1,9 @@
 """The files the client watches for the server (``client/registerCapability`` of
-``workspace/didChangeWatchedFiles``): every workspace folder's templates folder, Markdown files
-(links point to them) and configuration files. Registered after ``initialized`` and again, the
-old registration withdrawn first (``client/unregisterCapability``), whenever the folders to watch
-change: a workspace folder came or went, settings or a configuration file named another
-templates folder."""
+``workspace/didChangeWatchedFiles``): every workspace folder's templates folder and plan
+template (``planLsp.template``), Markdown files (links point to them) and configuration files.
+Registered after ``initialized`` and again, the old registration withdrawn first
+(``client/unregisterCapability``), whenever what to watch changes: a workspace folder came or
+went, settings or a configuration file named another templates folder or plan template."""
 
 from __future__ import annotations
 
@@ -49,6 +49,20 @@ def globs(ls: PlanLanguageServer) -> list[str]:
         if not parts:
             continue
         glob = "**/" + "/".join(_literal(p) for p in parts) + "/*"
+        if glob not in out:
+            out.append(glob)
+    # ``planLsp.template`` files that ``**/*.md`` leaves out (``plan.md.j2``), by their paths.
+    for real in sorted({p for found in ws.plan_templates().values() for p in found}):
+        if real.lower().endswith(".md"):
+            continue
+        parts = ()
+        for base in roots:
+            if base is not None and Path(real).is_relative_to(os.path.realpath(base)):
+                parts = Path(real).relative_to(os.path.realpath(base)).parts
+                break
+        if not parts:
+            continue  # outside the workspace folders: refused, not used
+        glob = "**/" + "/".join(_literal(p) for p in parts)
         if glob not in out:
             out.append(glob)
     return out + [g for g in ALWAYS if g not in out]

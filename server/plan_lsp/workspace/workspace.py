@@ -575,6 +575,11 @@ class Workspace:
         if Path(uri_to_path(uri) or uri).name in settings.CONFIG_NAMES:
             self.reporter.log(f"plan-lsp: configuration {uri} {how}")
             return self.config_changed()
+        if self.is_plan_template(uri_to_path(uri), self.plan_templates()):
+            self.reporter.log(f"plan-lsp: plan template {uri} {how}")
+            self.kinds_stale = True  # read again on next use, in every folder naming it
+            self.generation += 1
+            return Recheck(all=True)
         template = self.template_path(uri)
         if template is None:
             return self.links_changed(uri_to_path(uri))  # a file links may point to
@@ -588,6 +593,31 @@ class Workspace:
         self.reporter.log(f"plan-lsp: template {template} {how}")
         return self.template_changed(template, text)
 
+    def plan_templates(self) -> dict[str, set[str]]:
+        """The ``planLsp.template`` files the workspace folders name (relative to each): their
+        paths, symlinks resolved, by file name (the name and the resolved one)."""
+        out: dict[str, set[str]] = {}
+        roots: list[Path | None] = [*self.roots()] or [None]
+        for root in roots:
+            named = self.settings_for(str(root) if root else None).template
+            if not named:
+                continue
+            candidate = Path(named)
+            if not candidate.is_absolute() and root is not None:
+                candidate = root / candidate
+            real = os.path.realpath(candidate)
+            for name in (candidate.name, os.path.basename(real)):
+                out.setdefault(name, set()).add(real)
+        return out
+
+    @staticmethod
+    def is_plan_template(path: str | None, named: dict[str, set[str]]) -> bool:
+        """Whether ``path`` is one of the ``named`` plan templates (:meth:`plan_templates`)."""
+        if path is None:
+            return False
+        found = named.get(os.path.basename(path))  # by name first: a checkout sends thousands
+        return found is not None and os.path.realpath(path) in found
+
     def files_changed(self, changes: Sequence[tuple[str, str]]) -> Recheck:
         """Files ``created``, ``changed`` or ``deleted`` on disk, as (uri, how), in one batch (a
         checkout or a build can send thousands at once): the configuration is read again once,
@@ -596,12 +626,15 @@ class Workspace:
         out = Recheck()
         paths: set[str] = set()
         configured = False
+        named = self.plan_templates()
         for uri, how in changes:
             if Path(uri_to_path(uri) or uri).name in settings.CONFIG_NAMES:
                 if not configured:  # the configuration is read again once per batch
                     configured = True
                     out.add(self.file_changed(uri, how))
-            elif self.template_path(uri) is not None:
+            elif self.template_path(uri) is not None or self.is_plan_template(
+                uri_to_path(uri), named
+            ):
                 out.add(self.file_changed(uri, how))
             elif (path := uri_to_path(uri)) is not None:
                 paths.add(path)
