@@ -417,3 +417,34 @@ async def test_a_folders_plan_template_changed_on_disk_rechecks_its_plans(tmp_pa
         )
         got = await diagnostics(client, uri, version=1, after=mark)
         assert [d.message for d in got] == ["Missing section '## Risks' (after 'Goal')"]
+
+
+async def test_a_folder_inside_a_repository_links_from_the_repositorys_root(
+    tmp_path: Path,
+) -> None:
+    """A workspace folder that is a subfolder of a repository (a monorepo's service): its
+    root-relative links start at the repository's root, as on GitHub and for ``plan-lsp
+    check``; a target outside the folder is reported, never read."""
+    repo = tmp_path / "mono"
+    git_init(repo)
+    service = repo / "services" / "pay"
+    (service / "docs").mkdir(parents=True)
+    (service / "docs" / "spec.md").write_text("# Spec\n\n## Beta\n")
+    (repo / "docs").mkdir()
+    (repo / "docs" / "top.md").write_text("# Top\n")
+    uri = (service / "plans" / "x-plan.md").as_uri()
+    text = complete_plan() + "- [s](/services/pay/docs/spec.md#beta)\n- [t](/docs/top.md)\n"
+    async with session(root=str(service)) as client:
+        open_doc(client, uri, text)
+        got = await diagnostics(client, uri, version=1)
+        assert [d.message for d in got] == [
+            "Link not followed: '/docs/top.md': it is outside the workspace"
+        ]
+        line = text.split("\n").index("- [s](/services/pay/docs/spec.md#beta)")
+        found = await client.text_document_definition_async(
+            types.DefinitionParams(
+                text_document=doc_id(uri), position=types.Position(line=line, character=8)
+            )
+        )
+        assert isinstance(found, types.Location)
+        assert (found.uri, found.range.start.line) == ((service / "docs" / "spec.md").as_uri(), 2)
