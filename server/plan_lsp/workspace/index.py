@@ -210,6 +210,19 @@ def walk(files: Files, roots: Sequence[str], limit: int = MAX_FILES) -> Iterator
         stack.extend(reversed(subdirs))
 
 
+def _read_plan(files: Files, path: str) -> tuple[Any, bytes, str] | None:
+    """(info, bytes, text) of the Markdown file ``path``; None: not a file, unreadable, too
+    large, binary or not UTF-8."""
+    info = files.info(path)
+    if info is None or not info.is_file:
+        return None
+    try:
+        data = read_plan_bytes(files, path)
+        return info, data, data.decode("utf-8")
+    except (OSError, ValueError):
+        return None
+
+
 def check_file(
     files: Files,
     path: str,
@@ -225,14 +238,10 @@ def check_file(
     root-relative links start (its repository's root)."""
     from plan_lsp.core import engine
 
-    info = files.info(path)
-    if info is None or not info.is_file:
+    read = _read_plan(files, path)
+    if read is None:
         return None
-    try:
-        data = read_plan_bytes(files, path)
-        text = data.decode("utf-8")
-    except (OSError, ValueError):
-        return None
+    info, data, text = read
     hashed = ""
     if store is not None:
         hashed = store.digest(data, root)
@@ -284,14 +293,10 @@ def check_for_store(
     and keeps it). None: unreadable, too large, binary."""
     from plan_lsp.core import engine
 
-    info = files.info(path)
-    if info is None or not info.is_file:
+    read = _read_plan(files, path)
+    if read is None:
         return None
-    try:
-        data = read_plan_bytes(files, path)
-        text = data.decode("utf-8")
-    except (OSError, ValueError):
-        return None
+    info, data, text = read
     hashed = store.digest(data, root) if store is not None else ""
     deps = None
     if store is not None:
