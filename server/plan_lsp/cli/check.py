@@ -81,6 +81,8 @@ _KINDS: dict[str, list[Any]] = {}
 _OPTIONS: dict[str, Any] = {}
 _FORCED: list[Any] = [None]
 _LOOKUP: list[Any] = []
+_CACHING = [True]
+"""Whether the results go to a cache (which keeps what each depends on)."""
 _ROOT: list[Path] = [Path.cwd()]
 """Links are followed inside this folder: the repository of the file being checked."""
 PARALLEL_MIN = 64
@@ -150,7 +152,7 @@ def _check_job(index: int) -> dict[str, Any]:
         # The document at a glance (``plan-lsp status`` reads it; cached with the findings).
         "summary": summary(result).to_row() if result.kind is not None else None,
         # Files the result depends on (link targets, absolute), with their state when checked.
-        "deps": _link_deps(result.outline, where),
+        "deps": _link_deps(result.outline, where) if _CACHING[0] else {},
     }
 
 
@@ -452,6 +454,7 @@ def collect(args: argparse.Namespace, finish: Callable[[list[dict[str, Any]], An
             err(message)
         if fixing:
             return _fix(args, reports, pending, stdin)
+        _CACHING[0] = store is not None
         with Progress(len(_JOBS)) as progress:
             results = _run_jobs(len(_JOBS), args.jobs, progress)
         for (index, where, hashed), result in zip(pending, results, strict=True):

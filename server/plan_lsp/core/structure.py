@@ -151,13 +151,15 @@ def _place(outline: Outline, schema: Schema, forced: dict[int, SectionSpec]) -> 
         headed.append((i, h, cands))
     for i, h, cands in headed:
         spec: SectionSpec | None = None
-        # Expected here: a child of the nearest matched ancestor at a lower heading level.
         parent_id = None
-        for p in reversed(stack):
-            if p.spec is not None and p.level < h.level:
-                parent_id = p.spec.id
-                break
-        if cands:
+        if cands and not (
+            len(cands) == 1 and cands[0].level == h.level and cands[0].pattern is None
+        ):  # (one literal section at the heading's level, the usual case, is kept anywhere)
+            # Expected here: a child of the nearest matched ancestor at a lower heading level.
+            for p in reversed(stack):
+                if p.spec is not None and p.level < h.level:
+                    parent_id = p.spec.id
+                    break
             # A pattern matches only at its own level under its own parent. A literal section
             # deeper than the template's and under another parent is that section only when
             # the document has it nowhere at its own level (a demoted heading); a same-named
