@@ -448,3 +448,36 @@ async def test_a_folder_inside_a_repository_links_from_the_repositorys_root(
         )
         assert isinstance(found, types.Location)
         assert (found.uri, found.range.start.line) == ((service / "docs" / "spec.md").as_uri(), 2)
+
+
+# -- the diagnostics scope, per folder ---------------------------------------------------------
+
+
+async def test_each_folder_has_its_own_diagnostics_scope(tmp_path: Path) -> None:
+    """``diagnosticsScope = "workspace"`` in one folder's configuration file: the problems of
+    that folder's closed plans are reported (pushed, and in ``workspace/diagnostic``), the other
+    folder's are not — whichever folder comes first (was: the first folder's setting for all)."""
+    from test_lsp_workspace_index import caps, indexed, plan
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    for folder in (a, b):
+        (folder / "plans").mkdir(parents=True)
+        (folder / "plans" / "done-plan.md").write_text(plan("Completed", 3), "utf-8")
+    (a / ".plan-lsp.toml").write_text('diagnosticsScope = "workspace"\n', "utf-8")
+    in_a = (a / "plans" / "done-plan.md").as_uri()
+    in_b = (b / "plans" / "done-plan.md").as_uri()
+    for first, other in ((b, a), (a, b)):
+        async with session(caps(), root=str(first), folders=[str(other)]) as client:
+            got = await diagnostics(client, in_a)
+            assert [d.code for d in got] == ["status-mismatch"]
+            await indexed(client)
+            await asyncio.sleep(0.3)
+            assert in_b not in {p.uri for p in client.published}  # type: ignore[attr-defined]
+        pull = caps()
+        pull.text_document.diagnostic = types.DiagnosticClientCapabilities()  # type: ignore[union-attr]
+        async with session(pull, root=str(first), folders=[str(other)]) as client:
+            await indexed(client)
+            report = await client.workspace_diagnostic_async(
+                types.WorkspaceDiagnosticParams(previous_result_ids=[])
+            )
+            assert [i.uri for i in report.items] == [in_a]

@@ -334,8 +334,7 @@ class Indexer:
     def settings_changed(self) -> None:
         """Settings or templates changed: the index is rebuilt; a narrower scope clears what
         was pushed."""
-        if not self.workspace_scope():
-            self._clear_published()
+        self._clear_published()  # (those still in a workspace-scope folder come again)
         self.refresh_if_stale(changed=True)
 
     def documents_changed(self, uris: list[str]) -> None:
@@ -365,8 +364,14 @@ class Indexer:
 
     # -- telling the client
 
-    def workspace_scope(self) -> bool:
-        return self.ls.ws.settings.diagnostics_scope == "workspace"
+    def workspace_scope(self, path: str | None = None) -> bool:
+        """Whether the problems of closed plans are reported: ``planLsp.diagnosticsScope``
+        ``workspace`` for the folder holding ``path`` (without one: for any folder)."""
+        ws = self.ls.ws
+        if path is not None:
+            return ws.settings_for(path).diagnostics_scope == "workspace"
+        every = [ws.settings, *ws.folder_settings.values()]
+        return any(s.diagnostics_scope == "workspace" for s in every)
 
     def changed(
         self, *, paths: list[str] | None = None, publish_all: bool = False, force: bool = False
@@ -388,7 +393,7 @@ class Indexer:
         uri = entry.uri if entry is not None else index.path_to_uri(path)
         if self.is_open(path):
             return
-        if entry is None:
+        if entry is None or not self.workspace_scope(path):
             if uri in self.published:
                 self.published.discard(uri)
                 self._push(uri, [])
@@ -404,10 +409,17 @@ class Indexer:
         )
 
     def _clear_published(self) -> None:
+        """Clear what was pushed for closed plans whose folder no longer has the workspace
+        scope."""
+        from plan_lsp.workspace.workspace import uri_to_path
+
         for uri in list(self.published):
+            path = uri_to_path(uri)
+            if path is not None and self.workspace_scope(path):
+                continue
             if self.ls.ws.document(uri) is None and not self.ls.pull_diagnostics:
                 self._push(uri, [])
-        self.published.clear()
+            self.published.discard(uri)
 
     def _schedule_notify(self) -> None:
         if self.notify_handle is not None:
@@ -562,7 +574,7 @@ def workspace_diagnostic(
     if ix.workspace_scope():
         previous = {p.uri: p.value for p in params.previous_result_ids or []}
         for path, e in sorted(ix.index.entries.items()):
-            if not ix.is_open(path):
+            if not ix.is_open(path) and ix.workspace_scope(path):
                 reported.add(e.uri)
                 items.append(_report(e, previous.get(e.uri), ls.encoding))
     # What an earlier answer showed and this one does not (a plan gone, the scope narrowed,
