@@ -181,7 +181,7 @@ class Indexer:
         if self.task is not None and not self.task.done():
             self.task.cancel()
         workers = sys.modules.get("plan_lsp.workspace.workers")
-        if workers is not None:
+        if workers is not None:  # (not imported: no build ever forked)
             workers.stop_all()
 
     def is_open(self, path: str) -> bool:
@@ -311,7 +311,7 @@ class Indexer:
         path = uri_to_path(uri)
         if path is None or not path.lower().endswith(index.MARKDOWN_SUFFIXES):
             return
-        self.index.touched.add(path)  # newer than what a worker of a build under way read
+        self.index.touch(path)  # newer than what a worker of a build under way read
         if not any(_inside(path, r) and not _skipped(path, r) for r in self.roots()):
             return  # outside the folders, or where the index does not look (templates, .git)
         if self.is_open(path):
@@ -327,7 +327,7 @@ class Indexer:
         path = uri_to_path(uri)
         if path is None or not any(_inside(path, r) for r in self.roots()):
             return
-        self.index.touched.add(path)
+        self.index.touch(path)
         self.index.put(self.check(path), path)
         self.changed(paths=[path], force=True)
 

@@ -137,6 +137,12 @@ class Index:
     """Paths a file event updated since the build began: their event's entry wins over what
     a worker process checked earlier."""
 
+    def touch(self, path: str) -> None:
+        """A file event updated ``path``: a build under way keeps that event's entry (kept only
+        while building: between builds nothing is, however many files come and go)."""
+        if self.building:
+            self.touched.add(path)
+
     def put(self, entry: Entry | None, path: str) -> bool:
         """Set (or, with None, drop) the entry of ``path``; whether anything changed."""
         old = self.entries.get(path)

@@ -191,9 +191,9 @@ class Workspace:
         """Settings changed since the kinds were loaded: load them again on next use."""
         self._disk_lookup: Lookup | None = None
         self._targets: dict[str, tuple[Result, frozenset[str]]] = {}
+        """Per document: the files its links point at, for its last check."""
         self._repositories: dict[str, str | None] = {}
         """Per folder, the nearest folder at or above it holding ``.git`` (None: none)."""
-        """Per document: the files its links point at, for its last check."""
 
     # -- settings and kinds ----------------------------------------------------------------
 
@@ -234,13 +234,9 @@ class Workspace:
         return Recheck(all=True)
 
     def settings_for(self, path: str | None) -> settings.Settings:
-        """The settings of the workspace folder holding ``path`` (the deepest one)."""
-        best, depth = self.settings, -1
-        if path:
-            for root, s in self.folder_settings.items():
-                if (path == root or path.startswith(root.rstrip("/") + "/")) and len(root) > depth:
-                    best, depth = s, len(root)
-        return best
+        """The settings of the workspace folder holding ``path`` (see :meth:`folder_of`)."""
+        root = self.folder_of(path)
+        return self.folder_settings.get(str(root), self.settings) if root else self.settings
 
     def config_changed(self) -> Recheck:
         """A configuration file came, changed or went: read them again, check everything."""
