@@ -134,12 +134,19 @@ def test_status_fills_and_reads_checks_cache(repo: Path) -> None:
     assert not cache.exists()
     first = run("status", cwd=repo)
     assert cache.exists() and any(p.is_file() for p in cache.rglob("*"))
-    # The cached results: change nothing and both commands answer as without the cache.
+
+    def files() -> dict[str, bytes]:
+        return {str(p): p.read_bytes() for p in sorted(cache.rglob("*")) if p.is_file()}
+
+    written = files()
+    # The cached results: change nothing and both commands answer as without the cache, taking
+    # every result from what status wrote (nothing new to write: the files stay as they were).
     again = run("status", cwd=repo)
     assert again.stdout == first.stdout
     cold = run("check", "--no-cache", "--format", "json", ".", cwd=repo)
     warm = run("check", "--format", "json", ".", cwd=repo)
     assert json.loads(warm.stdout) == json.loads(cold.stdout)
+    assert files() == written
     # A plan edited since: its row follows the edit.
     path = repo / "plans" / "login-plan.md"
     path.write_text(plan("In Progress", 9), "utf-8")
