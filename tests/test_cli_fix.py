@@ -236,3 +236,22 @@ def test_the_diff_applies_whatever_the_change(
     )
     assert applied.returncode == 0, applied.stderr + diff
     assert (tmp_path / "x.md").read_text("utf-8") == b
+
+
+def test_the_diff_of_changes_far_apart_in_a_long_file_applies(tmp_path: Path) -> None:
+    """Changes further apart than ``MAX_COMPARED`` lines of equal text are shown as one change
+    (not compared line by line, which grows with the square of such a run); it applies."""
+    from plan_lsp.cli.fix import MAX_COMPARED, unified_diff
+
+    same = ["- [ ] task"] * (2 * MAX_COMPARED)
+    a = "\n".join(["# A", *same, "end"]) + "\n"
+    b = "\n".join(["# A", "new", *same, "end too"]) + "\n"
+    diff = unified_diff(a, b, "x.md")
+    assert diff.count("\n@@ ") + diff.startswith("@@ ") == 1  # one hunk
+    (tmp_path / "x.md").write_text(a, "utf-8")
+    (tmp_path / "x.patch").write_text(diff, "utf-8")
+    applied = subprocess.run(
+        ["git", "apply", "x.patch"], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert applied.returncode == 0, applied.stderr
+    assert (tmp_path / "x.md").read_text("utf-8") == b

@@ -33,6 +33,12 @@ def unified_diff(old: str, new: str, name: str) -> str:
     return "".join(line if line.endswith(("\n", "\r")) else line + no_end for line in out)
 
 
+MAX_COMPARED = 10_000
+"""Lines between the first and last changed ones past which the diff shows them all as one
+change (difflib's comparison grows with the square of a long run of equal lines: a crafted
+file must not hold ``--diff`` for minutes)."""
+
+
 class _Lines(difflib.SequenceMatcher[str]):
     """difflib's grouping of changes into hunks, over :func:`actions.line_opcodes` (fast on
     long files whose changes are few)."""
@@ -44,7 +50,7 @@ class _Lines(difflib.SequenceMatcher[str]):
     def get_opcodes(self) -> list[Opcode]:
         from plan_lsp.features.actions import line_opcodes
 
-        return line_opcodes(*self.lines)
+        return line_opcodes(*self.lines, MAX_COMPARED)
 
 
 def _range(start: int, stop: int) -> str:
